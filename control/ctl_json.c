@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl_json.h"
+
+static bool grow(struct ctl_buf *b, size_t more)
+{
+	size_t want;
+	char *n;
+
+	if (b->oom)
+		return false;
+	if (b->len + more + 1 <= b->cap)
+		return true;
+	want = b->cap ? b->cap : 256;
+	while (want < b->len + more + 1)
+		want *= 2;
+	n = realloc(b->p, want);
+	if (!n) {
+		b->oom = true;
+		return false;
+	}
+	b->p = n;
+	b->cap = want;
+	return true;
+}
+
+void ctl_buf_free(struct ctl_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+void ctl_buf_reset(struct ctl_buf *b)
+{
+	b->len = 0;
+	b->oom = false;
+	b->depth = 0;
+}
+
+void ctl_buf_put(struct ctl_buf *b, const void *data, size_t len)
+{
+	if (!grow(b, len))
+		return;
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+void ctl_buf_puts(struct ctl_buf *b, const char *s)
+{
+	ctl_buf_put(b, s, strlen(s));
+}
+
+void ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !grow(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+static void sep(struct ctl_buf *b)
+{
+	if (b->depth == 0)
+		return;
+	if (!b->first[b->depth - 1])
+		ctl_buf_put(b, ",", 1);
+	b->first[b->depth - 1] = false;
+}
+
+static void push(struct ctl_buf *b, char c)
+{
+	ctl_buf_put(b, &c, 1);
+	if (b->depth < CTL_JSON_DEPTH)
+		b->first[b->depth] = true;
+	b->depth++;
+}
+
+static void pop(struct ctl_buf *b, char c)
+{
+	ctl_buf_put(b, &c, 1);
+	if (b->depth)
+		b->depth--;
+}
+
+void ctl_json_open(struct ctl_buf *b)
+{
+	push(b, '{');
+}
+
+void ctl_json_close(struct ctl_buf *b)
+{
+	pop(b, '}');
+}
+
+void ctl_json_open_array(struct ctl_buf *b, const char *key)
+{
+	ctl_json_key(b, key);
+	push(b, '[');
+}
+
+void ctl_json_close_array(struct ctl_buf *b)
+{
+	pop(b, ']');
+}
+
+void ctl_json_elem(struct ctl_buf *b)
+{
+	sep(b);
+}
+
+/* Length of the valid UTF-8 sequence at @s (at most @n bytes), 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0; /* overlong, out of range or a surrogate */
+	return len;
+}
+
+void ctl_json_str(struct ctl_buf *b, const char *str, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, run = 0;
+
+	ctl_buf_put(b, "\"", 1);
+	while (i < len) {
+		unsigned char c = s[i];
+		size_t u = utf8_len(s + i, len - i);
+		char esc[6];
+
+		if (u > 0 && c >= 0x20 && c != '"' && c != '\\') {
+			i += u;
+			run += u;
+			continue;
+		}
+		ctl_buf_put(b, s + i - run, run);
+		run = 0;
+		switch (c) {
+		case '"': ctl_buf_put(b, "\\\"", 2); break;
+		case '\\': ctl_buf_put(b, "\\\\", 2); break;
+		case '\n': ctl_buf_put(b, "\\n", 2); break;
+		case '\r': ctl_buf_put(b, "\\r", 2); break;
+		case '\t': ctl_buf_put(b, "\\t", 2); break;
+		default:
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			ctl_buf_put(b, esc, 6);
+		}
+		i++;
+	}
+	ctl_buf_put(b, s + i - run, run);
+	ctl_buf_put(b, "\"", 1);
+}
+
+void ctl_json_key(struct ctl_buf *b, const char *key)
+{
+	sep(b);
+	ctl_json_str(b, key, strlen(key));
+	ctl_buf_put(b, ":", 1);
+}
+
+void ctl_json_kstr(struct ctl_buf *b, const char *key, const char *val)
+{
+	ctl_json_key(b, key);
+	ctl_json_str(b, val, strlen(val));
+}
+
+void ctl_json_ku64(struct ctl_buf *b, const char *key, uint64_t val)
+{
+	ctl_json_key(b, key);
+	ctl_buf_printf(b, "%llu", (unsigned long long)val);
+}
+
+void ctl_json_kbool(struct ctl_buf *b, const char *key, bool val)
+{
+	ctl_json_key(b, key);
+	ctl_buf_puts(b, val ? "true" : "false");
+}
+
+void ctl_json_kobj(struct ctl_buf *b, const char *key)
+{
+	ctl_json_key(b, key);
+	push(b, '{');
+}

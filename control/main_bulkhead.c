@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * main_bulkhead.c - the `bulkhead` client. `replay` wires the dataplane's pcap
+ * source to control's event writer through the contracts in include/.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulkhead/dp_engine.h"
+#include "ctl_eve.h"
+
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+	fputs("usage: bulkhead replay [--workers N] [--eve FILE|-] [--progress]\n"
+	      "                       [--max-flows N] [--stream-cap BYTES]\n"
+	      "                       [--dump-streams DIR] PCAP...\n"
+	      "       bulkhead --version\n",
+	      f);
+}
+
+/* Parse a decimal in [min, max]; names the option on error. */
+static int parse_uint(const char *opt, const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "bulkhead: %s: '%s' is not a number in [%llu, %llu]\n", opt, s, min,
+			max);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+struct dump_ctx {
+	const char *dir;
+	unsigned errors;
+};
+
+/* --dump-streams: append each direction's in-order bytes to its own file.
+ * Debugging aid (like tcpflow); opening per delivery keeps it stateless. */
+static void dump_tap(void *ctx, unsigned worker, uint64_t flow_id, unsigned dir,
+		     const uint8_t *data, uint32_t len, unsigned flags)
+{
+	struct dump_ctx *d = ctx;
+	char path[PATH_MAX];
+	int fd;
+
+	(void)worker;
+	if (flags & DP_TAP_GAP)
+		return;
+	if (snprintf(path, sizeof(path), "%s/%llu.%s", d->dir, (unsigned long long)flow_id,
+		     dir ? "toclient" : "toserver") >= (int)sizeof(path))
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		__atomic_add_fetch(&d->errors, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n <= 0) {
+			__atomic_add_fetch(&d->errors, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		data += n;
+		len -= (uint32_t)n;
+	}
+	close(fd);
+}
+
+struct progress {
+	bool on;
+	time_t last;
+};
+
+static void show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	struct progress *pr = ctx;
+	time_t now = time(NULL);
+	unsigned pct, bar;
+	char line[64];
+
+	if (done < total && now == pr->last)
+		return;
+	pr->last = now;
+	pct = total ? (unsigned)(done * 100 / total) : 0;
+	bar = pct * 40 / 100;
+	memset(line, '#', bar);
+	memset(line + bar, '.', 40 - bar);
+	line[40] = '\0';
+	fprintf(stderr, "\r[%s] %3u%% %llu/%llu MB", line, pct, (unsigned long long)(done >> 20),
+		(unsigned long long)(total >> 20));
+	if (done >= total)
+		fputc('\n', stderr);
+}
+
+static void print_summary(FILE *f, const struct dp_stats *st, const struct ctl_eve_sorter *s,
+			  double secs, unsigned workers)
+{
+	fprintf(f, "packets      %llu (%llu bytes), %llu decoded, %llu invalid\n",
+		(unsigned long long)st->pkts, (unsigned long long)st->bytes,
+		(unsigned long long)st->pkts_decoded, (unsigned long long)st->pkts_invalid);
+	fprintf(f, "protocols    tcp %llu, udp %llu, icmp %llu, other %llu\n",
+		(unsigned long long)st->tcp_pkts, (unsigned long long)st->udp_pkts,
+		(unsigned long long)st->icmp_pkts, (unsigned long long)st->other_pkts);
+	fprintf(f, "flows        %llu (%llu timed out, %llu evicted, %llu open at end)\n",
+		(unsigned long long)st->flows_created, (unsigned long long)st->flows_timeout,
+		(unsigned long long)st->flows_evicted, (unsigned long long)st->flows_active);
+	fprintf(f, "fragments    %llu, %llu datagrams reassembled\n",
+		(unsigned long long)st->frags, (unsigned long long)st->frags_reassembled);
+	fprintf(f, "tcp streams  %llu bytes in order, %llu gaps, %llu overlaps (%llu conflicting), %llu buffer overflows\n",
+		(unsigned long long)st->stream_delivered, (unsigned long long)st->stream_gaps,
+		(unsigned long long)st->stream_overlaps, (unsigned long long)st->stream_conflicts,
+		(unsigned long long)st->stream_overflows);
+	fprintf(f, "anomalies    %llu (%llu events)\n", (unsigned long long)st->anomalies,
+		(unsigned long long)ctl_eve_sorter_count(s, BH_EV_ANOMALY));
+	for (unsigned i = 1;; i++) {
+		const char *type, *event;
+
+		if (!dp_anomaly_names(i, &type, &event))
+			break;
+		if (st->anomaly_by_id[i])
+			fprintf(f, "  %-40s %llu\n", event, (unsigned long long)st->anomaly_by_id[i]);
+	}
+	fprintf(f, "time         %.3f s, %u worker%s, %.0f packets/s\n", secs, workers,
+		workers == 1 ? "" : "s", secs > 0 ? (double)st->pkts / secs : 0.0);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"workers", required_argument, NULL, 'w'},
+		{"eve", required_argument, NULL, 'e'},
+		{"progress", no_argument, NULL, 'p'},
+		{"max-flows", required_argument, NULL, 'm'},
+		{"stream-cap", required_argument, NULL, 's'},
+		{"dump-streams", required_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	struct dp_engine_config cfg;
+	struct ctl_eve_sorter *sorter = NULL;
+	struct dp_replay *r = NULL;
+	struct dump_ctx dump = {0};
+	struct progress pr = {0};
+	struct dp_stats st;
+	struct timespec t0, t1;
+	const char *eve = NULL;
+	FILE *out = NULL;
+	char err[512];
+	unsigned long long v;
+	int c, rc, ret = EXIT_USAGE;
+
+	dp_engine_config_init(&cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+w:e:ph", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (parse_uint("--workers", optarg, 1, DP_MAX_WORKERS, &v) < 0)
+				return EXIT_USAGE;
+			cfg.workers = (unsigned)v;
+			break;
+		case 'e':
+			eve = optarg;
+			break;
+		case 'p':
+			pr.on = true;
+			break;
+		case 'm':
+			if (parse_uint("--max-flows", optarg, 1, 1u << 30, &v) < 0)
+				return EXIT_USAGE;
+			cfg.max_flows = (uint32_t)v;
+			break;
+		case 's':
+			if (parse_uint("--stream-cap", optarg, 0, 64u << 20, &v) < 0)
+				return EXIT_USAGE;
+			cfg.stream_cap = (uint32_t)v;
+			break;
+		case 'd':
+			dump.dir = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("bulkhead replay: no capture file given\n", stderr);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (cfg.max_flows < cfg.workers)
+		cfg.max_flows = cfg.workers;
+	if (dump.dir) {
+		if (mkdir(dump.dir, 0755) < 0 && errno != EEXIST) {
+			fprintf(stderr, "bulkhead replay: --dump-streams %s: %s\n", dump.dir,
+				strerror(errno));
+			return EXIT_USAGE;
+		}
+		cfg.stream_tap = dump_tap;
+		cfg.stream_tap_ctx = &dump;
+	}
+	if (eve) {
+		if (strcmp(eve, "-") == 0) {
+			out = stdout;
+		} else {
+			out = fopen(eve, "we");
+			if (!out) {
+				fprintf(stderr, "bulkhead replay: --eve %s: %s\n", eve, strerror(errno));
+				return EXIT_USAGE;
+			}
+		}
+	}
+	rc = ctl_eve_sorter_new(cfg.workers, &sorter);
+	if (rc == 0)
+		rc = dp_replay_new(&cfg, ctl_eve_sorter_add, sorter, &r);
+	if (rc < 0) {
+		fprintf(stderr, "bulkhead replay: cannot start: %s\n", strerror(-rc));
+		goto out;
+	}
+	pr.on = pr.on && isatty(STDERR_FILENO);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = dp_replay_run(r, argv + optind, (size_t)(argc - optind),
+			   pr.on ? show_progress : NULL, &pr, err, sizeof(err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (rc < 0)
+		fprintf(stderr, "bulkhead replay: %s\n", err);
+	ret = rc < 0 ? EXIT_USAGE : 0;
+	if (out) {
+		int w = ctl_eve_sorter_write(sorter, out);
+
+		if (w == -ENOMEM)
+			fputs("bulkhead replay: out of memory: some events were lost\n", stderr);
+		else if (w < 0)
+			fprintf(stderr, "bulkhead replay: --eve %s: write error\n", eve);
+		if (w < 0)
+			ret = EXIT_USAGE;
+	}
+	dp_replay_stats(r, &st);
+	print_summary(out == stdout ? stderr : stdout, &st, sorter,
+		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		      cfg.workers);
+	if (dump.errors)
+		fprintf(stderr, "bulkhead replay: %u stream dump writes failed\n", dump.errors);
+out:
+	dp_replay_free(r);
+	ctl_eve_sorter_free(sorter);
+	if (out && out != stdout && fclose(out) != 0) {
+		fprintf(stderr, "bulkhead replay: --eve %s: %s\n", eve, strerror(errno));
+		ret = EXIT_USAGE;
+	}
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("bulkhead %s\n", BULKHEAD_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "replay") == 0)
+		return cmd_replay(argc - 1, argv + 1);
+	fprintf(stderr, "bulkhead: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

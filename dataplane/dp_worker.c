@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dp_worker.c - the packet path of one worker after decode: defragmentation,
+ * flow lookup, TCP streams, flow records and anomaly events.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "dp_defrag.h"
+#include "dp_flow.h"
+#include "dp_tcp.h"
+#include "dp_worker.h"
+
+_Static_assert(DP_ANOM__MAX <= 64, "anom_seen is a 64-bit mask");
+_Static_assert(DP_ANOM__MAX <= sizeof(((struct dp_stats *)0)->anomaly_by_id) / sizeof(uint64_t),
+	       "dp_stats.anomaly_by_id too small");
+
+/* How often (packet time) idle flows are looked for. Expiry is also checked
+ * on lookup, so this only bounds memory, never changes a result. */
+#define EXPIRE_EVERY_US 1000000
+
+struct dp_worker {
+	unsigned id;
+	bh_event_fn ev;
+	void *ev_ctx;
+	dp_stream_tap_fn tap;
+	void *tap_ctx;
+	struct dp_flow_table *flows;
+	struct dp_defrag *defrag;
+	struct dp_tcp_config tcp;
+	uint64_t next_expire_us;
+	const struct dp_packet *cur; /* packet being processed, for event context */
+	struct dp_stats st;
+};
+
+void dp_engine_config_init(struct dp_engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->workers = 1;
+	cfg->max_flows = 1u << 20;
+	cfg->stream_cap = 64u << 10;
+	cfg->defrag_mem_cap = 16u << 20;
+	cfg->defrag = true;
+}
+
+bool dp_anomaly_names(unsigned id, const char **ret_type, const char **ret_event)
+{
+	if (id == 0 || id >= DP_ANOM__MAX)
+		return false;
+	*ret_type = dp_anomaly_type((enum dp_anomaly)id);
+	*ret_event = dp_anomaly_event((enum dp_anomaly)id);
+	return true;
+}
+
+static void tuple_from_packet(struct bh_tuple *t, const struct dp_packet *p)
+{
+	memset(t, 0, sizeof(*t));
+	t->family = p->family;
+	t->proto = p->proto;
+	t->vlan_cnt = p->vlan_cnt;
+	memcpy(t->vlan, p->vlan, sizeof(t->vlan));
+	t->src = p->src;
+	t->dst = p->dst;
+	if (p->has_l4) {
+		t->sport = p->sport;
+		t->dport = p->dport;
+	}
+}
+
+static void tuple_from_flow(struct bh_tuple *t, const struct dp_flow *f, uint8_t icmp_type,
+			    uint8_t icmp_code)
+{
+	const struct dp_flow_key *k = &f->key;
+
+	memset(t, 0, sizeof(*t));
+	t->family = k->family;
+	t->proto = k->proto;
+	t->vlan[0] = k->vlan[0];
+	t->vlan[1] = k->vlan[1];
+	t->vlan_cnt = k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0;
+	if (f->client_is_a) {
+		t->src = k->a;
+		t->sport = k->pa;
+		t->dst = k->b;
+		t->dport = k->pb;
+	} else {
+		t->src = k->b;
+		t->sport = k->pb;
+		t->dst = k->a;
+		t->dport = k->pa;
+	}
+	if (k->proto == IPPROTO_ICMP || k->proto == IPPROTO_ICMPV6) {
+		t->sport = icmp_type;
+		t->dport = icmp_code;
+	}
+}
+
+static void emit_anomaly(struct dp_worker *w, struct dp_flow *f, const struct dp_packet *p,
+			 enum dp_anomaly a)
+{
+	struct bh_event ev;
+
+	w->st.anomalies++;
+	w->st.anomaly_by_id[a]++;
+	if (f) {
+		if (f->anom_count < UINT16_MAX)
+			f->anom_count++;
+		/* One event per kind and flow: a hostile peer can't flood the
+		 * output, and the counters still see every occurrence. */
+		if (f->anom_seen & (1ULL << a))
+			return;
+		f->anom_seen |= 1ULL << a;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = BH_EV_ANOMALY;
+	ev.anomaly.type = dp_anomaly_type(a);
+	ev.anomaly.event = dp_anomaly_event(a);
+	if (p) {
+		ev.ts_us = p->ts_us;
+		ev.pkt_no = p->pkt_no;
+		ev.source = p->source;
+	} else if (f) {
+		ev.ts_us = f->last_us;
+		ev.source = f->source;
+	}
+	if (f) {
+		ev.has_tuple = true;
+		ev.has_flow = true;
+		tuple_from_flow(&ev.tuple, f, (uint8_t)(p ? p->sport : 0),
+				(uint8_t)(p ? p->dport : 0));
+		ev.flow_id = f->flow_id;
+		ev.app_proto = "unknown";
+		ev.order[0] = f->first_pkt;
+		ev.order[1] = ++f->seq_in_flow;
+	} else if (p) {
+		ev.has_tuple = p->family != 0;
+		if (ev.has_tuple)
+			tuple_from_packet(&ev.tuple, p);
+		ev.order[0] = p->pkt_no;
+		ev.order[1] = 0;
+	}
+	w->ev(w->ev_ctx, w->id, &ev);
+}
+
+static void tcp_anom(void *ctx, struct dp_flow *f, const struct dp_packet *p, enum dp_anomaly a)
+{
+	struct dp_worker *w = ctx;
+
+	emit_anomaly(w, f, p, a);
+}
+
+static void tcp_data(void *ctx, struct dp_flow *f, unsigned dir, const uint8_t *data,
+		     uint32_t len, unsigned flags)
+{
+	struct dp_worker *w = ctx;
+	unsigned tf = 0;
+
+	if (flags & DP_SD_GAP) {
+		w->st.stream_gaps++;
+		tf |= DP_TAP_GAP;
+	} else if (flags & DP_SD_EOF) {
+		tf |= DP_TAP_EOF;
+	} else {
+		w->st.stream_delivered += len;
+	}
+	if (w->tap)
+		w->tap(w->tap_ctx, w->id, f->flow_id, dir, data, len, tf);
+}
+
+static void defrag_anom(void *ctx, const struct dp_packet *p, enum dp_anomaly a)
+{
+	struct dp_worker *w = ctx;
+
+	emit_anomaly(w, NULL, p, a);
+}
+
+int dp_worker_new(const struct dp_engine_config *cfg, unsigned id, bh_event_fn ev,
+		  void *ev_ctx, struct dp_worker **ret)
+{
+	struct dp_worker *w;
+	uint32_t cap;
+	int r;
+
+	if (!cfg->workers || cfg->workers > DP_MAX_WORKERS || !ev)
+		return -EINVAL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->id = id;
+	w->ev = ev;
+	w->ev_ctx = ev_ctx;
+	w->tap = cfg->stream_tap;
+	w->tap_ctx = cfg->stream_tap_ctx;
+	w->tcp.cap = cfg->stream_cap;
+	w->tcp.max_segs = 1024;
+	w->tcp.data = tcp_data;
+	w->tcp.anom = tcp_anom;
+	w->tcp.ctx = w;
+	cap = cfg->max_flows / cfg->workers;
+	r = dp_flow_table_new(cap ? cap : 1, NULL, &w->flows);
+	if (r < 0)
+		goto fail;
+	if (cfg->defrag) {
+		struct dp_defrag_config dc;
+
+		dp_defrag_config_init(&dc);
+		dc.mem_cap = cfg->defrag_mem_cap;
+		r = dp_defrag_new(&dc, &w->defrag);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = w;
+	return 0;
+fail:
+	dp_worker_free(w);
+	return r;
+}
+
+static void free_flow_bufs(void *ctx, struct dp_flow *f)
+{
+	struct dp_tcp_config quiet = {0};
+
+	(void)ctx;
+	dp_tcp_flush(&quiet, f);
+}
+
+void dp_worker_free(struct dp_worker *w)
+{
+	if (!w)
+		return;
+	if (w->flows) {
+		dp_flow_foreach(w->flows, free_flow_bufs, NULL);
+		dp_flow_table_free(w->flows);
+	}
+	dp_defrag_free(w->defrag);
+	free(w);
+}
+
+static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end why)
+{
+	struct bh_event ev;
+	struct bh_flow_record *r = &ev.flow;
+
+	if (f->key.proto == IPPROTO_TCP)
+		dp_tcp_flush(&w->tcp, f);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = BH_EV_FLOW;
+	ev.ts_us = f->start_us;
+	ev.pkt_no = f->first_pkt;
+	ev.source = f->source;
+	ev.has_tuple = true;
+	ev.has_flow = true;
+	tuple_from_flow(&ev.tuple, f, f->wscale[0], f->wscale[1]);
+	ev.flow_id = f->flow_id;
+	ev.app_proto = "unknown";
+	ev.order[0] = f->first_pkt;
+	ev.order[1] = ++f->seq_in_flow;
+	r->flow_id = f->flow_id;
+	r->start_us = f->start_us;
+	r->end_us = f->last_us;
+	memcpy(r->pkts, f->pkts, sizeof(r->pkts));
+	memcpy(r->bytes, f->bytes, sizeof(r->bytes));
+	memcpy(r->tcp_flags, f->tcp_flags, sizeof(r->tcp_flags));
+	r->tcp_state = f->key.proto == IPPROTO_TCP ? (enum bh_tcp_state)f->tcp_state : BH_TCP_NONE;
+	r->end = why;
+	r->app_proto = "unknown";
+	r->anomalies = f->anom_count;
+	for (unsigned d = 0; d < 2; d++) {
+		const struct dp_stream *s = &f->stream[d];
+
+		r->stream[d].delivered = s->delivered;
+		r->stream[d].gaps = s->gaps;
+		r->stream[d].gap_bytes = s->gap_bytes;
+		r->stream[d].overlaps = s->overlaps;
+		r->stream[d].conflicts = s->conflicts;
+		r->stream[d].overflows = s->overflows;
+		w->st.stream_overlaps += s->overlaps;
+		w->st.stream_conflicts += s->conflicts;
+		w->st.stream_overflows += s->overflows;
+	}
+	w->ev(w->ev_ctx, w->id, &ev);
+	if (why == BH_END_TIMEOUT)
+		w->st.flows_timeout++;
+	else if (why == BH_END_EVICTED)
+		w->st.flows_evicted++;
+	dp_flow_remove(w->flows, f);
+}
+
+/* ICMP type and code are kept in the wscale bytes of non-TCP flows: the
+ * flow record reports the first packet's, as Suricata does. */
+static struct dp_flow *flow_get(struct dp_worker *w, struct dp_packet *p, unsigned *ret_dir)
+{
+	struct dp_flow_key k;
+	unsigned kdir = dp_flow_key_make(&k, p);
+	uint32_t h = dp_flow_hash(w->flows, &k);
+	struct dp_flow *f = dp_flow_lookup(w->flows, &k, h);
+
+	if (f && dp_flow_is_expired(w->flows, f, p->ts_us)) {
+		end_flow(w, f, BH_END_TIMEOUT);
+		f = NULL;
+	}
+	if (!f) {
+		if (dp_flow_table_full(w->flows)) {
+			struct dp_flow *old = dp_flow_lru(w->flows);
+
+			emit_anomaly(w, old, p, DP_ANOM_FLOW_EVICTED);
+			end_flow(w, old, BH_END_EVICTED);
+		}
+		f = dp_flow_insert(w->flows, &k, h);
+		if (!f)
+			return NULL;
+		w->st.flows_created++;
+		f->start_us = p->ts_us;
+		f->first_pkt = p->pkt_no;
+		f->source = p->source;
+		f->flow_id = dp_flow_id(&k, p->ts_us);
+		/* The client is the sender of the first packet, unless that
+		 * packet is a SYN/ACK: then we missed the SYN of its receiver. */
+		f->client_is_a = kdir == 0;
+		if (p->proto == IPPROTO_TCP &&
+		    (p->tcp_flags & (DP_TH_SYN | DP_TH_ACK)) == (DP_TH_SYN | DP_TH_ACK))
+			f->client_is_a = !f->client_is_a;
+		if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+			f->wscale[0] = (uint8_t)p->sport;
+			f->wscale[1] = (uint8_t)p->dport;
+		}
+	}
+	*ret_dir = kdir ^ (f->client_is_a ? 0u : 1u);
+	return f;
+}
+
+static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts, uint64_t bytes)
+{
+	struct dp_flow *f;
+	unsigned dir;
+	enum dp_flow_class cls;
+
+	f = flow_get(w, p, &dir);
+	if (!f)
+		return;
+	f->pkts[dir] += npkts;
+	f->bytes[dir] += bytes;
+	if (p->ts_us > f->last_us)
+		f->last_us = p->ts_us;
+	if (p->soft_anom)
+		emit_anomaly(w, f, p, p->soft_anom);
+	switch (p->proto) {
+	case IPPROTO_TCP:
+		w->st.tcp_pkts++;
+		dp_tcp_packet(&w->tcp, f, dir, p);
+		cls = dp_tcp_class(f);
+		break;
+	case IPPROTO_UDP:
+		w->st.udp_pkts++;
+		cls = f->pkts[0] && f->pkts[1] ? DP_FC_UDP_EST : DP_FC_UDP_NEW;
+		break;
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6:
+		w->st.icmp_pkts++;
+		cls = DP_FC_OTHER;
+		break;
+	default:
+		w->st.other_pkts++;
+		cls = DP_FC_OTHER;
+		break;
+	}
+	dp_flow_touch(w->flows, f, cls);
+}
+
+void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
+{
+	w->st.pkts++;
+	w->st.bytes += p->wirelen;
+	if (p->ts_us >= w->next_expire_us) {
+		dp_worker_advance(w, p->ts_us);
+		w->next_expire_us = p->ts_us + EXPIRE_EVERY_US;
+	}
+	if (decode_rc < 0) {
+		w->st.pkts_invalid++;
+		emit_anomaly(w, NULL, p, (enum dp_anomaly)-decode_rc);
+		return;
+	}
+	if (!p->family)
+		return; /* not IP: nothing to track */
+	if (p->is_frag) {
+		const uint8_t *buf;
+		size_t len;
+		uint32_t nfrags;
+		uint64_t wire;
+		struct dp_packet r;
+		int rc;
+
+		w->st.frags++;
+		if (!w->defrag) {
+			w->st.frags_dropped++;
+			return;
+		}
+		if (p->soft_anom)
+			emit_anomaly(w, NULL, p, p->soft_anom);
+		rc = dp_defrag_add(w->defrag, p, defrag_anom, w, &buf, &len, &nfrags, &wire);
+		if (rc <= 0) {
+			if (rc < 0)
+				w->st.frags_dropped++;
+			return;
+		}
+		w->st.frags_reassembled++;
+		memset(&r, 0, sizeof(r));
+		r.data = buf;
+		r.caplen = r.wirelen = (uint32_t)len;
+		r.ts_us = p->ts_us;
+		r.pkt_no = p->pkt_no;
+		r.source = p->source;
+		r.vlan_cnt = p->vlan_cnt;
+		memcpy(r.vlan, p->vlan, sizeof(r.vlan));
+		rc = dp_decode_ip(&r);
+		if (rc < 0) {
+			emit_anomaly(w, NULL, &r, (enum dp_anomaly)-rc);
+			return;
+		}
+		if (r.is_frag) /* a fragment inside a fragment: not a datagram */
+			return;
+		w->st.pkts_decoded++;
+		flow_packet(w, &r, nfrags, wire);
+		return;
+	}
+	w->st.pkts_decoded++;
+	flow_packet(w, p, 1, p->wirelen);
+}
+
+void dp_worker_advance(struct dp_worker *w, uint64_t now_us)
+{
+	struct dp_flow *f;
+
+	while ((f = dp_flow_expired(w->flows, now_us)))
+		end_flow(w, f, BH_END_TIMEOUT);
+	if (w->defrag)
+		dp_defrag_expire(w->defrag, now_us, defrag_anom, w);
+}
+
+struct finish_ctx {
+	struct dp_flow **v;
+	size_t n;
+};
+
+static void collect(void *ctx, struct dp_flow *f)
+{
+	struct finish_ctx *c = ctx;
+
+	c->v[c->n++] = f;
+}
+
+void dp_worker_finish(struct dp_worker *w, uint64_t end_us)
+{
+	struct finish_ctx c = {0};
+	uint32_t n = dp_flow_count(w->flows);
+
+	if (w->defrag)
+		dp_defrag_expire(w->defrag, UINT64_MAX, defrag_anom, w);
+	w->st.flows_active = n;
+	if (!n)
+		return;
+	c.v = malloc(sizeof(*c.v) * n);
+	if (!c.v) {
+		/* Out of memory at the very end: drain by LRU instead. */
+		struct dp_flow *f;
+
+		while ((f = dp_flow_lru(w->flows)))
+			end_flow(w, f, BH_END_SHUTDOWN);
+		return;
+	}
+	dp_flow_foreach(w->flows, collect, &c);
+	for (size_t i = 0; i < c.n; i++)
+		end_flow(w, c.v[i],
+			 dp_flow_is_expired(w->flows, c.v[i], end_us) ? BH_END_TIMEOUT
+								      : BH_END_SHUTDOWN);
+	free(c.v);
+}
+
+const struct dp_stats *dp_worker_stats(const struct dp_worker *w)
+{
+	return &w->st;
+}
+
+unsigned dp_shard(const struct dp_packet *p, unsigned n)
+{
+	const union bh_addr *lo = &p->src, *hi = &p->dst;
+	uint64_t h;
+
+	if (n <= 1 || !p->family)
+		return 0;
+	if (memcmp(lo->b, hi->b, 16) > 0) {
+		lo = &p->dst;
+		hi = &p->src;
+	}
+	h = (lo->q[0] ^ (hi->q[0] * 0x9e3779b97f4a7c15ULL)) + lo->q[1] * 0xc2b2ae3d27d4eb4fULL +
+	    hi->q[1] + p->proto;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 32;
+	return (unsigned)(h % n);
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dp_worker.h - one worker: decode results in, flows, defragmentation and
+ * TCP streams owned, events out. Not thread-safe: each worker is driven by
+ * exactly one thread; workers share nothing.
+ */
+#ifndef DP_WORKER_H
+#define DP_WORKER_H
+
+#include "bulkhead/dp_engine.h"
+#include "dp_decode.h"
+
+struct dp_worker;
+
+/* Returns 0 and sets *ret, or -errno. @id is passed to the event callback. */
+int dp_worker_new(const struct dp_engine_config *cfg, unsigned id, bh_event_fn ev,
+		  void *ev_ctx, struct dp_worker **ret);
+void dp_worker_free(struct dp_worker *w);
+
+/* Process packet @p, already decoded with result @decode_rc (dp_decode()).
+ * The packet's bytes need only live for the call. */
+void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc);
+
+/* Expire idle flows and fragments at packet time @now_us. */
+void dp_worker_advance(struct dp_worker *w, uint64_t now_us);
+
+/* End of input at @end_us: emit every remaining flow (reason timeout if it
+ * had expired by then, else shutdown). */
+void dp_worker_finish(struct dp_worker *w, uint64_t end_us);
+
+const struct dp_stats *dp_worker_stats(const struct dp_worker *w);
+
+/* Symmetric shard of a decoded packet over @n workers: both directions of a
+ * conversation, and all fragments of a datagram, map to the same worker
+ * (address pair and protocol, as NFQUEUE's --queue-balance hashes). */
+unsigned dp_shard(const struct dp_packet *p, unsigned n);
+
+#endif

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bh_event.h - the event contract between the engine (dataplane/, dpi/) and
+ * the outputs (control/).
+ *
+ * Workers fill a struct bh_event on their stack and hand it to a callback; the
+ * callback must copy what it keeps before returning (every pointer in the
+ * struct is borrowed and valid only for the duration of the call). Strings
+ * named *_name or of type `const char *` point to static storage unless
+ * documented otherwise.
+ */
+#ifndef BULKHEAD_BH_EVENT_H
+#define BULKHEAD_BH_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An IPv4 address is stored IPv4-mapped (::ffff:a.b.c.d) so that keys and
+ * comparisons need no family switch. */
+union bh_addr {
+	uint8_t b[16];
+	uint32_t w[4];
+	uint64_t q[2];
+};
+
+enum bh_event_type {
+	BH_EV_FLOW,    /* a flow ended (timeout, close, eviction, shutdown) */
+	BH_EV_ANOMALY, /* malformed or suspicious input, see bh_anomaly */
+};
+
+/* Why a flow record was emitted. */
+enum bh_flow_end {
+	BH_END_TIMEOUT,  /* idle longer than its protocol/state timeout */
+	BH_END_EVICTED,  /* table full: least recently used flow made room */
+	BH_END_SHUTDOWN, /* still active when the input ended */
+};
+
+/* Coarse TCP state as Suricata's EVE reports it. */
+enum bh_tcp_state {
+	BH_TCP_NONE,        /* not TCP */
+	BH_TCP_NEW,         /* SYN seen, no SYN/ACK yet */
+	BH_TCP_SYN_RECV,    /* SYN/ACK seen */
+	BH_TCP_ESTABLISHED, /* handshake done, or picked up mid-stream */
+	BH_TCP_CLOSING,     /* one side sent FIN */
+	BH_TCP_CLOSED,      /* both FINs, or RST */
+};
+
+/* Per-direction TCP stream accounting (0 = to server, 1 = to client). */
+struct bh_stream_stats {
+	uint64_t delivered;    /* in-order bytes handed to the L7 layer */
+	uint32_t gaps;         /* holes reported to the L7 layer */
+	uint64_t gap_bytes;    /* bytes in those holes */
+	uint32_t overlaps;     /* segments overlapping seen data */
+	uint32_t conflicts;    /* ... whose bytes differed */
+	uint32_t overflows;    /* times the reassembly buffer cap was hit */
+};
+
+/* The 5-tuple plus identity of a flow, oriented client -> server. */
+struct bh_tuple {
+	uint8_t family;  /* AF_INET or AF_INET6; 0 when unknown */
+	uint8_t proto;   /* IPPROTO_* */
+	uint16_t vlan[2];
+	uint8_t vlan_cnt;
+	union bh_addr src, dst;
+	uint16_t sport, dport; /* ICMP: type and code */
+};
+
+struct bh_flow_record {
+	uint64_t flow_id;          /* 51 bits: survives JSON doubles */
+	uint64_t start_us, end_us; /* first and last packet */
+	uint64_t pkts[2], bytes[2];
+	uint8_t tcp_flags[2];      /* OR of flags seen, per direction */
+	enum bh_tcp_state tcp_state;
+	enum bh_flow_end end;
+	const char *app_proto;     /* "unknown" until dpi/ names it */
+	struct bh_stream_stats stream[2];
+	uint32_t anomalies;        /* anomalies raised on this flow */
+};
+
+struct bh_anomaly {
+	const char *type;  /* "decode", "stream", "defrag", "applayer" */
+	const char *event; /* e.g. "ipv4.trunc_pkt", "tcp.overlap_conflict" */
+};
+
+struct bh_event {
+	enum bh_event_type type;
+	uint64_t ts_us;        /* event time (flow: start), µs since epoch */
+	uint64_t pkt_no;       /* 1-based packet number in its source, 0 if none */
+	const char *source;    /* pcap file name, NULL inline */
+	/* Deterministic order for replay output: (flow's first packet number,
+	 * sequence within the flow). Identical for every worker count. */
+	uint64_t order[2];
+	bool has_tuple;        /* tuple is valid (anomalies may lack it) */
+	bool has_flow;         /* flow_id and app_proto are valid */
+	struct bh_tuple tuple;
+	uint64_t flow_id;
+	const char *app_proto;
+	union {
+		struct bh_flow_record flow;
+		struct bh_anomaly anomaly;
+	};
+};
+
+/*
+ * Callback receiving events. Called from worker threads; @worker identifies
+ * the caller (0..workers-1, or workers for the packet source thread), so a
+ * sink can keep per-thread state without locks. Must not block for long.
+ */
+typedef void (*bh_event_fn)(void *ctx, unsigned worker, const struct bh_event *ev);
+
+#endif

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * bh_test.h - the unit tests' few helpers: checks that report file:line and
+ * keep going, a TAP-style summary, and buffers that end at a guard page so a
+ * one-byte over-read faults (picohttpparser's test.c does the same).
+ */
+#ifndef BH_TEST_H
+#define BH_TEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static int bh_test_failures;
+static int bh_test_checks;
+
+#define CHECK(cond)                                                                   \
+	do {                                                                          \
+		bh_test_checks++;                                                     \
+		if (!(cond)) {                                                        \
+			bh_test_failures++;                                           \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+				#cond);                                               \
+		}                                                                     \
+	} while (0)
+
+#define CHECK_EQ(a, b)                                                                \
+	do {                                                                          \
+		long long _a = (long long)(a), _b = (long long)(b);                   \
+		bh_test_checks++;                                                     \
+		if (_a != _b) {                                                       \
+			bh_test_failures++;                                           \
+			fprintf(stderr, "%s:%d: %s == %lld, expected %s == %lld\n",   \
+				__FILE__, __LINE__, #a, _a, #b, _b);                  \
+		}                                                                     \
+	} while (0)
+
+/* A copy of @len bytes of @src whose last byte sits right before a
+ * PROT_NONE page. Free with guard_free(). */
+static inline uint8_t *guard_dup(const void *src, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t span = (len + pg - 1) / pg * pg + pg;
+	uint8_t *base = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			     -1, 0);
+
+	if (base == MAP_FAILED)
+		abort();
+	if (mprotect(base + span - pg, pg, PROT_NONE) < 0)
+		abort();
+	uint8_t *p = base + span - pg - len;
+	if (len)
+		memcpy(p, src, len);
+	return p;
+}
+
+static inline void guard_free(uint8_t *p, size_t len)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	size_t span = (len + pg - 1) / pg * pg + pg;
+	uint8_t *base = p + len + pg - span;
+
+	munmap(base, span);
+}
+
+#define RUN(fn)                                                                       \
+	do {                                                                          \
+		int _before = bh_test_failures;                                       \
+		fn();                                                                 \
+		printf("%s %s\n", bh_test_failures == _before ? "ok" : "not ok", #fn); \
+	} while (0)
+
+/* Prints the plain summary and returns main()'s exit status. */
+static inline int bh_test_summary(void)
+{
+	printf("%d checks, %d failed\n", bh_test_checks, bh_test_failures);
+	return bh_test_failures ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,2 @@
+#include "bh_test.h"
+int main(void){return bh_test_summary();}
