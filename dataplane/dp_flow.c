@@ -247,7 +247,11 @@ struct dp_flow *dp_flow_insert(struct dp_flow_table *t, const struct dp_flow_key
 		uint32_t c = t->used >> CHUNK_SHIFT;
 
 		if (!t->chunks[c]) {
-			t->chunks[c] = malloc(sizeof(struct dp_flow) * CHUNK_SIZE);
+			/* The last chunk holds only what the capacity needs, so a
+			 * small table stays small. */
+			uint32_t n = t->capacity - c * CHUNK_SIZE;
+
+			t->chunks[c] = malloc(sizeof(struct dp_flow) * (n < CHUNK_SIZE ? n : CHUNK_SIZE));
 			if (!t->chunks[c])
 				return NULL;
 		}
