@@ -73,14 +73,18 @@ static void put_tuple(struct ctl_buf *b, const struct bh_tuple *t)
 		}
 		ctl_json_close_array(b);
 	}
+	bool ports = t->has_proto && t->has_ports && has_ports(t->proto);
+
 	put_addr(b, "src_ip", t->family, &t->src);
-	if (has_ports(t->proto))
+	if (ports)
 		ctl_json_ku64(b, "src_port", t->sport);
 	put_addr(b, "dest_ip", t->family, &t->dst);
-	if (has_ports(t->proto))
+	if (ports)
 		ctl_json_ku64(b, "dest_port", t->dport);
+	if (!t->has_proto)
+		return;
 	ctl_json_kstr(b, "proto", proto_name(t->proto, tmp, sizeof(tmp)));
-	if (is_icmp(t->proto)) {
+	if (is_icmp(t->proto) && t->has_ports) {
 		ctl_json_ku64(b, "icmp_type", t->sport);
 		ctl_json_ku64(b, "icmp_code", t->dport);
 	}
@@ -103,6 +107,7 @@ static const char *end_name(enum bh_flow_end e)
 	switch (e) {
 	case BH_END_TIMEOUT: return "timeout";
 	case BH_END_EVICTED: return "evicted";
+	case BH_END_REUSED: return "tcp_reuse";
 	default: return "shutdown";
 	}
 }

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -127,13 +128,15 @@ static int decode_l4(struct dp_packet *p, uint32_t off, uint32_t end)
 	case IPPROTO_ICMPV6:
 		if ((p->proto == IPPROTO_ICMP) != (p->family == AF_INET))
 			return fail(DP_ANOM_ICMP_PROTO_MISMATCH);
-		if (avail < 4)
+		/* Every ICMP message has at least type, code, checksum and a
+		 * 4-byte rest-of-header (RFC 792, RFC 4443). */
+		if (avail < 8)
 			return fail(p->proto == IPPROTO_ICMP ? DP_ANOM_ICMPV4_TRUNC
 							     : DP_ANOM_ICMPV6_TRUNC);
 		p->sport = b[0];
 		p->dport = b[1];
-		p->payload_off = off + 4;
-		p->payload_len = avail - 4;
+		p->payload_off = off + 8;
+		p->payload_len = avail - 8;
 		break;
 	default:
 		/* Other protocols are tracked by address pair only. */
@@ -364,9 +367,24 @@ static int decode_ethernet(struct dp_packet *p)
 	return decode_l3(p, et, off);
 }
 
+static int null_family(uint32_t fam)
+{
+	switch (fam) {
+	case 2:
+		return AF_INET;
+	case 24: /* the IPv6 value differs across BSDs */
+	case 28:
+	case 30:
+		return AF_INET6;
+	default:
+		return 0;
+	}
+}
+
 static int decode_null(struct dp_packet *p, bool net_order)
 {
 	uint32_t fam;
+	int af;
 
 	if (p->caplen < NULL_HLEN)
 		return fail(DP_ANOM_NULL_TRUNC);
@@ -374,21 +392,31 @@ static int decode_null(struct dp_packet *p, bool net_order)
 		fam = rd32(p->data);
 	else
 		memcpy(&fam, p->data, 4);
-	/* The family value of IPv6 differs across BSDs (24, 28, 30). */
-	switch (fam) {
-	case 2:
+	/* DLT_NULL is in the byte order of the capturing host, which a file
+	 * written elsewhere may not share: accept the other order too. */
+	af = null_family(fam);
+	if (!af)
+		af = null_family(__builtin_bswap32(fam));
+	switch (af) {
+	case AF_INET:
 		return decode_ipv4(p, NULL_HLEN);
-	case 24:
-	case 28:
-	case 30:
+	case AF_INET6:
 		return decode_ipv6(p, NULL_HLEN);
 	default:
-		return 0;
+		return fail(DP_ANOM_L3_UNSUPPORTED);
 	}
+}
+
+/* Clear every decoded field from @off on, so a dp_packet reused for another
+ * frame carries nothing over from the last one. */
+static void reset_from(struct dp_packet *p, size_t off)
+{
+	memset((uint8_t *)p + off, 0, sizeof(*p) - off);
 }
 
 int dp_decode(struct dp_packet *p, enum dp_link link)
 {
+	reset_from(p, offsetof(struct dp_packet, vlan));
 	switch (link) {
 	case DP_LINK_ETHERNET:
 		return decode_ethernet(p);
@@ -416,6 +444,8 @@ int dp_decode(struct dp_packet *p, enum dp_link link)
 
 int dp_decode_ip(struct dp_packet *p)
 {
+	/* The caller's VLAN tags stay: a reassembled datagram has no L2. */
+	reset_from(p, offsetof(struct dp_packet, family));
 	return decode_raw(p, 0);
 }
 

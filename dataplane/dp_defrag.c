@@ -55,6 +55,8 @@ struct frag_dg {
 	struct frag_dg *newer, *older;   /* age list */
 	struct frag_key key;
 	uint64_t created_us;
+	uint64_t first_pkt;  /* number of the first fragment seen */
+	const char *source;  /* and its capture file */
 	uint64_t wirelen;
 	size_t mem;          /* bytes this datagram accounts for in d->mem */
 	uint32_t nfrags;
@@ -245,6 +247,30 @@ static void reject(struct dp_defrag *d, struct frag_dg *dg, const struct dp_pack
 		dg_drop(d, dg);
 }
 
+/* Report @a for the whole of @dg, which no packet at hand represents: a
+ * stand-in for its first fragment carries the datagram's identity. */
+static void report_dg(dp_defrag_anom_fn anom, void *ctx, const struct frag_dg *dg,
+		      enum dp_anomaly a)
+{
+	struct dp_packet p;
+
+	if (!anom)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.family = dg->key.family;
+	p.proto = dg->key.proto;
+	p.src = dg->key.src;
+	p.dst = dg->key.dst;
+	p.vlan_cnt = dg->key.vlan_cnt;
+	memcpy(p.vlan, dg->key.vlan, sizeof(p.vlan));
+	p.is_frag = true;
+	p.frag_id = dg->key.id;
+	p.ts_us = dg->created_us;
+	p.pkt_no = dg->first_pkt;
+	p.source = dg->source;
+	anom(ctx, &p, a);
+}
+
 static bool timed_out(const struct dp_defrag *d, const struct frag_dg *dg, uint64_t now_us)
 {
 	/* Capture timestamps may step backwards: that is not age. */
@@ -259,7 +285,7 @@ void dp_defrag_expire(struct dp_defrag *d, uint64_t now_us, dp_defrag_anom_fn an
 	 * expiry O(expired) and a stale one behind it goes at most one
 	 * clock-step late. */
 	while (d->oldest && timed_out(d, d->oldest, now_us)) {
-		report(anom, anom_ctx, NULL, DP_ANOM_FRAG_TIMEOUT);
+		report_dg(anom, anom_ctx, d->oldest, DP_ANOM_FRAG_TIMEOUT);
 		dg_drop(d, d->oldest);
 	}
 }
@@ -281,7 +307,7 @@ static bool make_room(struct dp_defrag *d, size_t need, const struct frag_dg *ke
 		struct frag_dg *next = dg->newer;
 
 		if (dg != keep) {
-			report(anom, ctx, NULL, DP_ANOM_FRAG_MEMCAP);
+			report_dg(anom, ctx, dg, DP_ANOM_FRAG_MEMCAP);
 			dg_drop(d, dg);
 		}
 		dg = next;
@@ -498,8 +524,7 @@ static size_t build(struct dp_defrag *d, const struct frag_dg *dg)
 }
 
 int dp_defrag_add(struct dp_defrag *d, const struct dp_packet *p, dp_defrag_anom_fn anom,
-		  void *anom_ctx, const uint8_t **ret_buf, size_t *ret_len,
-		  uint32_t *ret_frags, uint64_t *ret_wirelen)
+		  void *anom_ctx, struct dp_defrag_result *ret)
 {
 	const uint8_t *buf;
 	uint32_t s, len, e, bytes, pieces, hdr_len = 0;
@@ -561,6 +586,8 @@ int dp_defrag_add(struct dp_defrag *d, const struct dp_packet *p, dp_defrag_anom
 		}
 		fresh->key = k;
 		fresh->created_us = p->ts_us;
+		fresh->first_pkt = p->pkt_no;
+		fresh->source = p->source;
 		dg = fresh;
 	}
 	first = s == 0 && !dg->hdr;
@@ -634,10 +661,12 @@ int dp_defrag_add(struct dp_defrag *d, const struct dp_packet *p, dp_defrag_anom
 		r = 0;
 		goto out;
 	}
-	*ret_len = build(d, dg);
-	*ret_buf = d->out;
-	*ret_frags = dg->nfrags;
-	*ret_wirelen = dg->wirelen;
+	ret->len = build(d, dg);
+	ret->buf = d->out;
+	ret->frags = dg->nfrags;
+	ret->wirelen = dg->wirelen;
+	ret->first_us = dg->created_us;
+	ret->first_pkt = dg->first_pkt;
 	dg_drop(d, dg);
 	r = 1;
 out:

@@ -33,22 +33,33 @@ int dp_defrag_new(const struct dp_defrag_config *cfg, struct dp_defrag **ret);
 void dp_defrag_free(struct dp_defrag *d);
 
 /* Callback for anomalies found while reassembling: @p is the fragment that
- * revealed it (NULL for timeouts and memcap evictions). */
+ * revealed it or, for a datagram dropped by timeout or memcap eviction, a
+ * stand-in for its first fragment seen (addresses, protocol, VLANs, ts_us,
+ * pkt_no and source; no bytes). Never NULL. */
 typedef void (*dp_defrag_anom_fn)(void *ctx, const struct dp_packet *p, enum dp_anomaly a);
 
+/* A reassembled datagram. */
+struct dp_defrag_result {
+	const uint8_t *buf;   /* contiguous IP datagram, owned by the dp_defrag */
+	size_t len;
+	uint32_t frags;       /* fragments it was built from */
+	uint64_t wirelen;     /* sum of their wirelen */
+	uint64_t first_us;    /* time of the first fragment seen */
+	uint64_t first_pkt;   /* its packet number */
+};
+
 /*
- * Add fragment @p (decoded by dp_decode(), p->is_frag set). Datagrams are
- * keyed by (family, src, dst, proto, frag_id, VLAN ids). Fragments decoded by
- * dp_decode_ip() work the same. @anom may be NULL.
+ * Add fragment @p (decoded by dp_decode() or dp_decode_ip(), p->is_frag set).
+ * Datagrams are keyed by (family, src, dst, proto, frag_id, VLAN ids). @anom
+ * may be NULL.
  *
  * Returns:
  *   0  the fragment was absorbed (or dropped, with an anomaly reported);
- *   1  the datagram is complete: *ret_buf / *ret_len hold a contiguous IP
- *      datagram (IPv4: header of the first fragment, MF and offset cleared,
- *      total length and checksum fixed; IPv6: unfragmentable part of the first
- *      fragment without the fragment header, next-header and payload length
- *      fixed), owned by @d and valid until the next call on @d. *ret_frags is
- *      the number of fragments and *ret_wirelen the sum of their wirelen.
+ *   1  the datagram is complete and *ret describes it. The buffer (IPv4:
+ *      header of the first fragment, MF and offset cleared, total length and
+ *      checksum fixed; IPv6: unfragmentable part of the first fragment without
+ *      the fragment header, next-header and payload length fixed) is valid
+ *      until the next call on @d;
  *  <0  -ENOMEM, or -EINVAL for a packet that is not a consistent fragment.
  *
  * Overlaps: the first bytes received win (as BSD and Suricata's default);
@@ -57,8 +68,7 @@ typedef void (*dp_defrag_anom_fn)(void *ctx, const struct dp_packet *p, enum dp_
  * dropped. Also runs expiry using p->ts_us as the clock.
  */
 int dp_defrag_add(struct dp_defrag *d, const struct dp_packet *p, dp_defrag_anom_fn anom,
-		  void *anom_ctx, const uint8_t **ret_buf, size_t *ret_len,
-		  uint32_t *ret_frags, uint64_t *ret_wirelen);
+		  void *anom_ctx, struct dp_defrag_result *ret);
 
 /* Drop incomplete datagrams older than the timeout at time @now_us,
  * reporting FRAG_TIMEOUT for each. */

@@ -64,7 +64,11 @@ static void tuple_from_packet(struct bh_tuple *t, const struct dp_packet *p)
 	memcpy(t->vlan, p->vlan, sizeof(t->vlan));
 	t->src = p->src;
 	t->dst = p->dst;
+	/* IPv4 names its protocol up front; IPv6 only after its extension
+	 * headers, which a broken packet may not get through. */
+	t->has_proto = p->family == AF_INET || p->l3_hlen || p->has_l4;
 	if (p->has_l4) {
+		t->has_ports = true;
 		t->sport = p->sport;
 		t->dport = p->dport;
 	}
@@ -78,6 +82,8 @@ static void tuple_from_flow(struct bh_tuple *t, const struct dp_flow *f, uint8_t
 	memset(t, 0, sizeof(*t));
 	t->family = k->family;
 	t->proto = k->proto;
+	t->has_proto = true;
+	t->has_ports = true;
 	t->vlan[0] = k->vlan[0];
 	t->vlan[1] = k->vlan[1];
 	t->vlan_cnt = k->vlan[1] ? 2 : k->vlan[0] ? 1 : 0;
@@ -302,6 +308,13 @@ static struct dp_flow *flow_get(struct dp_worker *w, struct dp_packet *p, unsign
 		end_flow(w, f, BH_END_TIMEOUT);
 		f = NULL;
 	}
+	/* A fresh SYN on a closed connection starts a new one (port reuse),
+	 * as a TCP stack and tshark's tcp.stream see it. */
+	if (f && p->proto == IPPROTO_TCP && f->tcp_state == BH_TCP_CLOSED &&
+	    (p->tcp_flags & (DP_TH_SYN | DP_TH_ACK | DP_TH_RST)) == DP_TH_SYN) {
+		end_flow(w, f, BH_END_REUSED);
+		f = NULL;
+	}
 	if (!f) {
 		if (dp_flow_table_full(w->flows)) {
 			struct dp_flow *old = dp_flow_lru(w->flows);
@@ -332,7 +345,11 @@ static struct dp_flow *flow_get(struct dp_worker *w, struct dp_packet *p, unsign
 	return f;
 }
 
-static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts, uint64_t bytes)
+/* @p's flow gets @npkts packets of @bytes; @last_us is the time of the last
+ * of them (a reassembled datagram starts at its first fragment, ends at its
+ * last). */
+static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts, uint64_t bytes,
+			uint64_t last_us)
 {
 	struct dp_flow *f;
 	unsigned dir;
@@ -343,8 +360,8 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 		return;
 	f->pkts[dir] += npkts;
 	f->bytes[dir] += bytes;
-	if (p->ts_us > f->last_us)
-		f->last_us = p->ts_us;
+	if (last_us > f->last_us)
+		f->last_us = last_us;
 	if (p->soft_anom)
 		emit_anomaly(w, f, p, p->soft_anom);
 	switch (p->proto) {
@@ -386,10 +403,7 @@ void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
 	if (!p->family)
 		return; /* not IP: nothing to track */
 	if (p->is_frag) {
-		const uint8_t *buf;
-		size_t len;
-		uint32_t nfrags;
-		uint64_t wire;
+		struct dp_defrag_result d;
 		struct dp_packet r;
 		int rc;
 
@@ -400,18 +414,20 @@ void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
 		}
 		if (p->soft_anom)
 			emit_anomaly(w, NULL, p, p->soft_anom);
-		rc = dp_defrag_add(w->defrag, p, defrag_anom, w, &buf, &len, &nfrags, &wire);
+		rc = dp_defrag_add(w->defrag, p, defrag_anom, w, &d);
 		if (rc <= 0) {
 			if (rc < 0)
 				w->st.frags_dropped++;
 			return;
 		}
 		w->st.frags_reassembled++;
+		/* The datagram is one packet of its flow that started with its
+		 * first fragment: flow start and order follow that fragment. */
 		memset(&r, 0, sizeof(r));
-		r.data = buf;
-		r.caplen = r.wirelen = (uint32_t)len;
-		r.ts_us = p->ts_us;
-		r.pkt_no = p->pkt_no;
+		r.data = d.buf;
+		r.caplen = r.wirelen = (uint32_t)d.len;
+		r.ts_us = d.first_us;
+		r.pkt_no = d.first_pkt;
 		r.source = p->source;
 		r.vlan_cnt = p->vlan_cnt;
 		memcpy(r.vlan, p->vlan, sizeof(r.vlan));
@@ -423,11 +439,11 @@ void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
 		if (r.is_frag) /* a fragment inside a fragment: not a datagram */
 			return;
 		w->st.pkts_decoded++;
-		flow_packet(w, &r, nfrags, wire);
+		flow_packet(w, &r, d.frags, d.wirelen, p->ts_us);
 		return;
 	}
 	w->st.pkts_decoded++;
-	flow_packet(w, p, 1, p->wirelen);
+	flow_packet(w, p, 1, p->wirelen, p->ts_us);
 }
 
 void dp_worker_advance(struct dp_worker *w, uint64_t now_us)

@@ -34,6 +34,7 @@ enum bh_flow_end {
 	BH_END_TIMEOUT,  /* idle longer than its protocol/state timeout */
 	BH_END_EVICTED,  /* table full: least recently used flow made room */
 	BH_END_SHUTDOWN, /* still active when the input ended */
+	BH_END_REUSED,   /* closed TCP flow whose tuple a new SYN reused */
 };
 
 /* Coarse TCP state as Suricata's EVE reports it. */
@@ -62,6 +63,8 @@ struct bh_tuple {
 	uint8_t proto;   /* IPPROTO_* */
 	uint16_t vlan[2];
 	uint8_t vlan_cnt;
+	bool has_proto;        /* proto is known (not before IPv6 ext headers) */
+	bool has_ports;        /* sport/dport decoded */
 	union bh_addr src, dst;
 	uint16_t sport, dport; /* ICMP: type and code */
 };
