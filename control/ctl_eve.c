@@ -318,6 +318,8 @@ int ctl_eve_sorter_write(struct ctl_eve_sorter *s, FILE *out)
 	if (!all)
 		return -ENOMEM;
 	for (unsigned i = 0; i < s->n; i++) {
+		if (!s->lanes[i].n)
+			continue; /* recs may be NULL */
 		memcpy(all + k, s->lanes[i].recs, s->lanes[i].n * sizeof(*all));
 		k += s->lanes[i].n;
 	}

@@ -45,7 +45,8 @@ void ctl_buf_put(struct ctl_buf *b, const void *data, size_t len)
 {
 	if (!grow(b, len))
 		return;
-	memcpy(b->p + b->len, data, len);
+	if (len) /* @data may be NULL for an empty put; memcpy must not see it */
+		memcpy(b->p + b->len, data, len);
 	b->len += len;
 	b->p[b->len] = '\0';
 }
@@ -73,7 +74,9 @@ void ctl_buf_printf(struct ctl_buf *b, const char *fmt, ...)
 
 static void sep(struct ctl_buf *b)
 {
-	if (b->depth == 0)
+	/* Past CTL_JSON_DEPTH first[] has no slot: push() marked the buffer
+	 * cut, so the commas no longer matter. */
+	if (b->depth == 0 || b->depth > CTL_JSON_DEPTH)
 		return;
 	if (!b->first[b->depth - 1])
 		ctl_buf_put(b, ",", 1);
@@ -85,7 +88,10 @@ static void push(struct ctl_buf *b, char c)
 	ctl_buf_put(b, &c, 1);
 	if (b->depth < CTL_JSON_DEPTH)
 		b->first[b->depth] = true;
-	b->depth++;
+	else
+		b->oom = true; /* too deep to place commas: the content is cut */
+	if (b->depth < UINT8_MAX)
+		b->depth++;
 }
 
 static void pop(struct ctl_buf *b, char c)

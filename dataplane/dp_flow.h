@@ -28,8 +28,9 @@ struct dp_flow_key {
 	uint16_t vlan[2];
 	uint8_t proto;
 	uint8_t family;
-	uint8_t pad[2];
+	uint8_t pad[6];  /* explicit: keys are hashed and compared as bytes */
 };
+_Static_assert(sizeof(struct dp_flow_key) == 48, "no implicit padding in the flow key");
 
 /* Timeout classes: one LRU list each. */
 enum dp_flow_class {

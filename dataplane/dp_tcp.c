@@ -101,6 +101,10 @@ static void retain(const struct dp_tcp_config *cfg, struct dp_stream *s, uint32_
 		b->ret_len = 0;
 		b->ret_head = 0;
 		b->ret_seq = seq;
+	} else if (b->ret_len + len > room) {
+		/* The ring grows in powers of two and may be larger than the
+		 * room: bound what it holds, not its size. */
+		ret_drop(b, b->ret_len + len - room);
 	}
 	if (len == 0)
 		return;
@@ -312,6 +316,16 @@ static void count_overlap(const struct dp_tcp_config *cfg, struct dp_flow *f, un
 	}
 }
 
+/* Forget retained bytes, oldest first, so that the out-of-order bytes, the
+ * retained ones and @len more fit in the cap. */
+static void make_room(struct dp_sbuf *b, uint32_t cap, uint32_t len)
+{
+	uint64_t need = (uint64_t)b->ooo_bytes + b->ret_len + len;
+
+	if (need > cap)
+		ret_drop(b, (uint32_t)(need - cap));
+}
+
 static int stream_data(const struct dp_tcp_config *cfg, struct dp_flow *f, unsigned dir,
 		       const struct dp_packet *p, uint32_t seq, const uint8_t *data, uint32_t len)
 {
@@ -319,6 +333,7 @@ static int stream_data(const struct dp_tcp_config *cfg, struct dp_flow *f, unsig
 	struct dp_sbuf *b;
 	int32_t rel;
 	bool overlap = false, conflict = false;
+	int r = 0;
 
 	if (!(s->flags & DP_ST_INIT)) {
 		s->next = seq;
@@ -333,62 +348,85 @@ static int stream_data(const struct dp_tcp_config *cfg, struct dp_flow *f, unsig
 		anomaly(cfg, f, p, DP_ANOM_TCP_SEQ_OUT_OF_WINDOW);
 		return 0;
 	}
-	if (rel < 0) {
-		/* Starts in delivered bytes: a retransmission, maybe extended. */
-		uint32_t old = (uint32_t)-rel < len ? (uint32_t)-rel : len;
+	/* Each pass consumes a prefix of the segment; overlaps are counted once
+	 * per segment, at the end. */
+	for (;;) {
+		if (rel < 0) {
+			/* Starts in delivered bytes: a retransmission, maybe extended. */
+			uint32_t old = (uint32_t)-rel < len ? (uint32_t)-rel : len;
 
-		count_overlap(cfg, f, dir, p, retained_differs(s, seq, data, old));
-		if (old == len)
-			return 0;
-		seq += old;
-		data += old;
-		len -= old;
-		rel = 0;
-	}
-	b = s->buf;
-	if (rel == 0 && (!b || !b->ooo)) {
-		deliver(cfg, f, dir, data, len);
-		return 0;
-	}
+			overlap = true;
+			if (retained_differs(s, seq, data, old))
+				conflict = true;
+			if (old == len)
+				break;
+			seq += old;
+			data += old;
+			len -= old;
+			rel = 0;
+		}
+		b = s->buf;
+		if (rel == 0) {
+			/* In order: deliver from the packet up to the first buffered
+			 * segment (whose bytes, seen first, win), then what became
+			 * contiguous, and go on with the rest. This needs no buffer
+			 * space, so a full buffer never turns in-order bytes into a
+			 * gap. */
+			uint32_t n = len;
 
-	b = sbuf_get(s);
-	if (!b) {
-		/* No memory to buffer: the bytes are lost, say so. */
-		if (rel > 0)
+			if (b && b->ooo && sdiff(b->ooo->seq, seq) >= 0 &&
+			    sdiff(b->ooo->seq, seq + len) < 0)
+				n = b->ooo->seq - seq;
+			if (n)
+				deliver(cfg, f, dir, data, n);
+			drain(cfg, f, dir);
+			if (n == len)
+				break;
+			seq += n;
+			data += n;
+			len -= n;
+			rel = sdiff(seq, s->next);
+			continue;
+		}
+
+		/* Beyond a hole: buffer it. */
+		b = sbuf_get(s);
+		if (!b) {
+			/* No memory to buffer: the bytes are lost, say so. */
 			deliver_gap(cfg, f, dir, p, (uint32_t)rel);
-		deliver(cfg, f, dir, data, len);
-		return -ENOMEM;
-	}
-	/* Keep the buffer within the cap: retained copies go first, then holes
-	 * are given up on, oldest first. */
-	if (b->ooo_bytes + len > cfg->cap && b->ret_len)
-		ret_drop(b, b->ooo_bytes + len - cfg->cap);
-	if (b->ooo_bytes + len > cfg->cap || b->nsegs >= cfg->max_segs) {
-		s->overflows++;
-		anomaly(cfg, f, p, DP_ANOM_TCP_BUFFER_OVERFLOW);
-		while (b->ooo && (b->ooo_bytes + len > cfg->cap || b->nsegs >= cfg->max_segs))
+			deliver(cfg, f, dir, data, len);
+			r = -ENOMEM;
+			break;
+		}
+		/* Keep the buffer within the cap: retained copies go first (see
+		 * make_room below), then holes are given up on, oldest first. */
+		if ((uint64_t)b->ooo_bytes + len > cfg->cap || b->nsegs >= cfg->max_segs) {
+			s->overflows++;
+			anomaly(cfg, f, p, DP_ANOM_TCP_BUFFER_OVERFLOW);
+			while (b->ooo &&
+			       ((uint64_t)b->ooo_bytes + len > cfg->cap || b->nsegs >= cfg->max_segs))
+				skip_hole(cfg, f, dir, p);
+			rel = sdiff(seq, s->next);
+			if (rel <= 0)
+				continue; /* the stream caught up with it */
+			if (len > cfg->cap) {
+				deliver_gap(cfg, f, dir, p, (uint32_t)rel);
+				rel = 0;
+				continue;
+			}
+		}
+		make_room(b, cfg->cap, len);
+		if (ooo_insert(s, seq, data, len, &overlap, &conflict) < 0) {
 			skip_hole(cfg, f, dir, p);
-		rel = sdiff(seq, s->next);
-		if (rel < 0) /* the buffered data covered part of it */
-			return stream_data(cfg, f, dir, p, seq, data, len);
-		if (len > cfg->cap) {
-			deliver_gap(cfg, f, dir, p, (uint32_t)rel);
-			deliver(cfg, f, dir, data, len);
-			return 0;
+			r = -ENOMEM;
+			break;
 		}
-		if (rel == 0 && !b->ooo) {
-			deliver(cfg, f, dir, data, len);
-			return 0;
-		}
-	}
-	if (ooo_insert(s, seq, data, len, &overlap, &conflict) < 0) {
-		skip_hole(cfg, f, dir, p);
-		return -ENOMEM;
+		drain(cfg, f, dir);
+		break;
 	}
 	if (overlap)
 		count_overlap(cfg, f, dir, p, conflict);
-	drain(cfg, f, dir);
-	return 0;
+	return r;
 }
 
 /* The peer acknowledged up to @ack in direction @dir: release retained
@@ -402,22 +440,26 @@ static void stream_ack(const struct dp_tcp_config *cfg, struct dp_flow *f, unsig
 
 	if (!(s->flags & DP_ST_INIT) || (s->flags & DP_ST_EOF))
 		return;
-	if (s->buf && s->buf->ret_len && sdiff(ack, s->buf->ret_seq) > 0)
-		ret_drop(s->buf, (uint32_t)sdiff(ack, s->buf->ret_seq));
 	if ((s->flags & DP_ST_FIN) && sdiff(upto, s->fin_seq) > 0)
 		upto = s->fin_seq; /* the FIN takes a sequence number, not a byte */
 	ahead = sdiff(upto, s->next);
-	if (ahead <= 0 || ahead > (int32_t)SEQ_WINDOW_MAX)
-		return;
-	while (sdiff(upto, s->next) > 0) {
-		struct dp_sbuf *b = s->buf;
+	if (ahead > 0 && ahead <= (int32_t)SEQ_WINDOW_MAX) {
+		while (sdiff(upto, s->next) > 0) {
+			struct dp_sbuf *b = s->buf;
 
-		if (b && b->ooo && sdiff(b->ooo->seq, upto) < 0) {
-			skip_hole(cfg, f, dir, p);
-			continue;
+			if (b && b->ooo && sdiff(b->ooo->seq, upto) < 0) {
+				skip_hole(cfg, f, dir, p);
+				continue;
+			}
+			deliver_gap(cfg, f, dir, p, upto - s->next);
 		}
-		deliver_gap(cfg, f, dir, p, upto - s->next);
+		/* A gap ending right where buffered data starts made it
+		 * contiguous: deliver it now, not on the next segment. */
+		drain(cfg, f, dir);
 	}
+	/* Released last: bytes just delivered above are acknowledged too. */
+	if (s->buf && s->buf->ret_len && sdiff(ack, s->buf->ret_seq) > 0)
+		ret_drop(s->buf, (uint32_t)sdiff(ack, s->buf->ret_seq));
 }
 
 static void maybe_eof(const struct dp_tcp_config *cfg, struct dp_flow *f, unsigned dir)
