@@ -51,6 +51,7 @@
 	X(TCP_SEQ_OUT_OF_WINDOW, "stream", "tcp.seq_out_of_window")  \
 	X(TCP_DATA_AFTER_CLOSE, "stream", "tcp.data_after_close")    \
 	X(TCP_SYN_DATA_MISMATCH, "stream", "tcp.syn_seq_mismatch")   \
+	X(TCP_RST_INVALID, "stream", "tcp.rst_out_of_window")        \
 	X(FLOW_EVICTED, "flow", "flow.table_full")
 
 enum dp_anomaly {

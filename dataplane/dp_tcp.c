@@ -517,6 +517,21 @@ static void update_state(struct dp_flow *f, unsigned dir, uint8_t fl)
 	f->tcp_state = st;
 }
 
+/* A RST counts only if its sequence number falls in the window the receiver
+ * would accept (RFC 793); anything else would let a forged RST end
+ * inspection while the real stacks carry on. Unknown windows are taken at
+ * their 64 KiB base. */
+static bool rst_acceptable(const struct dp_flow *f, unsigned dir, uint32_t seq)
+{
+	const struct dp_stream *s = &f->stream[dir];
+	int32_t d;
+
+	if (!(s->flags & DP_ST_INIT))
+		return true; /* nothing to check against (e.g. a refused SYN) */
+	d = sdiff(seq, s->next);
+	return d >= 0 && (uint32_t)d <= (65535u << f->wscale[dir ^ 1]);
+}
+
 int dp_tcp_packet(const struct dp_tcp_config *cfg, struct dp_flow *f, unsigned dir,
 		  const struct dp_packet *p)
 {
@@ -527,6 +542,10 @@ int dp_tcp_packet(const struct dp_tcp_config *cfg, struct dp_flow *f, unsigned d
 	const uint8_t *data = dp_packet_payload(p);
 	int r = 0;
 
+	if ((fl & DP_TH_RST) && !rst_acceptable(f, dir, seq)) {
+		anomaly(cfg, f, p, DP_ANOM_TCP_RST_INVALID);
+		return 0;
+	}
 	f->tcp_flags[dir] |= fl;
 	if (fl & DP_TH_SYN) {
 		if (p->wscale != 0xff)

@@ -831,6 +831,25 @@ static void test_rst(void)
 	CHECK_EQ(dp_tcp_buffered(&t.f), 0);
 	tc_done(&t);
 
+	/* A forged RST outside the sender's window ends nothing: reassembly
+	 * carries on and the attempt is an anomaly. */
+	tc_init(&t, 1 << 16, 64);
+	handshake(&t);
+	cdata(&t, 0, 100);
+	tx(&t, 1, ISN_S + 1 + 0x40000000u, ISN_C + 101, DP_TH_RST | A, NULL, 0);
+	tx(&t, 0, ISN_C + 1 - 500, ISN_S + 1, DP_TH_RST, NULL, 0);
+	CHECK_EQ(t.o.anoms[DP_ANOM_TCP_RST_INVALID], 2);
+	CHECK(t.f.tcp_state != BH_TCP_CLOSED);
+	CHECK(!(t.f.stream[0].flags & DP_ST_RST));
+	cdata(&t, 100, 100);
+	check_clean(&t, 0, 200);
+	CHECK_EQ(t.o.d[0].eofs, 0);
+	/* In-window (here: at the next expected byte) it does end the flow. */
+	tx(&t, 0, ISN_C + 201, ISN_S + 1, DP_TH_RST, NULL, 0);
+	CHECK_EQ(t.f.tcp_state, BH_TCP_CLOSED);
+	CHECK_EQ(t.o.d[0].eofs, 1);
+	tc_done(&t);
+
 	/* Payload on a RST of an initialised direction is delivered first. */
 	tc_init(&t, 1 << 16, 64);
 	handshake(&t);
