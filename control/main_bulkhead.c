@@ -104,8 +104,8 @@ static void show_progress(void *ctx, uint64_t done, uint64_t total)
 	memset(line, '#', bar);
 	memset(line + bar, '.', 40 - bar);
 	line[40] = '\0';
-	fprintf(stderr, "\r[%s] %3u%% %llu/%llu MB", line, pct, (unsigned long long)(done >> 20),
-		(unsigned long long)(total >> 20));
+	fprintf(stderr, "\r[%s] %3u%% %.1f/%.1f MB", line, pct, (double)done / (1 << 20),
+		(double)total / (1 << 20));
 	if (done >= total)
 		fputc('\n', stderr);
 }
@@ -256,9 +256,10 @@ static int cmd_replay(int argc, char **argv)
 			ret = EXIT_USAGE;
 	}
 	dp_replay_stats(r, &st);
-	print_summary(out == stdout ? stderr : stdout, &st, sorter,
-		      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		      cfg.workers);
+	if (rc == 0 || st.pkts)
+		print_summary(out == stdout ? stderr : stdout, &st, sorter,
+			      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			      cfg.workers);
 	if (dump.errors)
 		fprintf(stderr, "bulkhead replay: %u stream dump writes failed\n", dump.errors);
 out:
