@@ -84,6 +84,29 @@ static void dump_tap(void *ctx, unsigned worker, uint64_t flow_id, unsigned dir,
 	close(fd);
 }
 
+/* Without --eve, events are only counted (per thread, no locks): keeping
+ * their JSON would cost memory and time for nothing. */
+struct counter {
+	uint64_t n[DP_MAX_WORKERS + 1][2];
+};
+
+static void count_event(void *ctx, unsigned worker, const struct bh_event *ev)
+{
+	struct counter *c = ctx;
+
+	if (worker <= DP_MAX_WORKERS && ev->type <= BH_EV_ANOMALY)
+		c->n[worker][ev->type]++;
+}
+
+static uint64_t counted(const struct counter *c, enum bh_event_type t)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i <= DP_MAX_WORKERS; i++)
+		n += c->n[i][t];
+	return n;
+}
+
 struct progress {
 	bool on;
 	time_t last;
@@ -110,7 +133,7 @@ static void show_progress(void *ctx, uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
-static void print_summary(FILE *f, const struct dp_stats *st, const struct ctl_eve_sorter *s,
+static void print_summary(FILE *f, const struct dp_stats *st, uint64_t anomaly_events,
 			  double secs, unsigned workers)
 {
 	fprintf(f, "packets      %llu (%llu bytes), %llu decoded, %llu invalid\n",
@@ -129,7 +152,7 @@ static void print_summary(FILE *f, const struct dp_stats *st, const struct ctl_e
 		(unsigned long long)st->stream_overlaps, (unsigned long long)st->stream_conflicts,
 		(unsigned long long)st->stream_overflows);
 	fprintf(f, "anomalies    %llu (%llu events)\n", (unsigned long long)st->anomalies,
-		(unsigned long long)ctl_eve_sorter_count(s, BH_EV_ANOMALY));
+		(unsigned long long)anomaly_events);
 	for (unsigned i = 1;; i++) {
 		const char *type, *event;
 
@@ -158,6 +181,7 @@ static int cmd_replay(int argc, char **argv)
 	struct ctl_eve_sorter *sorter = NULL;
 	struct dp_replay *r = NULL;
 	struct dump_ctx dump = {0};
+	struct counter *counter = NULL;
 	struct progress pr = {0};
 	struct dp_stats st;
 	struct timespec t0, t1;
@@ -230,9 +254,14 @@ static int cmd_replay(int argc, char **argv)
 			}
 		}
 	}
-	rc = ctl_eve_sorter_new(cfg.workers, &sorter);
-	if (rc == 0)
-		rc = dp_replay_new(&cfg, ctl_eve_sorter_add, sorter, &r);
+	if (out) {
+		rc = ctl_eve_sorter_new(cfg.workers, &sorter);
+		if (rc == 0)
+			rc = dp_replay_new(&cfg, ctl_eve_sorter_add, sorter, &r);
+	} else {
+		counter = calloc(1, sizeof(*counter));
+		rc = counter ? dp_replay_new(&cfg, count_event, counter, &r) : -ENOMEM;
+	}
 	if (rc < 0) {
 		fprintf(stderr, "bulkhead replay: cannot start: %s\n", strerror(-rc));
 		goto out;
@@ -257,7 +286,9 @@ static int cmd_replay(int argc, char **argv)
 	}
 	dp_replay_stats(r, &st);
 	if (rc == 0 || st.pkts)
-		print_summary(out == stdout ? stderr : stdout, &st, sorter,
+		print_summary(out == stdout ? stderr : stdout, &st,
+			      sorter ? ctl_eve_sorter_count(sorter, BH_EV_ANOMALY)
+				     : counted(counter, BH_EV_ANOMALY),
 			      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 			      cfg.workers);
 	if (dump.errors)
@@ -265,6 +296,7 @@ static int cmd_replay(int argc, char **argv)
 out:
 	dp_replay_free(r);
 	ctl_eve_sorter_free(sorter);
+	free(counter);
 	if (out && out != stdout && fclose(out) != 0) {
 		fprintf(stderr, "bulkhead replay: --eve %s: %s\n", eve, strerror(errno));
 		ret = EXIT_USAGE;

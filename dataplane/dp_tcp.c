@@ -214,6 +214,7 @@ static void deliver_eof(const struct dp_tcp_config *cfg, struct dp_flow *f, unsi
 	if (!(s->flags & DP_ST_INIT) || (s->flags & DP_ST_EOF))
 		return;
 	s->flags |= DP_ST_EOF;
+	sbuf_free(s); /* no byte of this direction will be delivered again */
 	if (cfg->data)
 		cfg->data(cfg->ctx, f, dir, NULL, 0, DP_SD_EOF);
 }
@@ -460,6 +461,11 @@ static void stream_ack(const struct dp_tcp_config *cfg, struct dp_flow *f, unsig
 	/* Released last: bytes just delivered above are acknowledged too. */
 	if (s->buf && s->buf->ret_len && sdiff(ack, s->buf->ret_seq) > 0)
 		ret_drop(s->buf, (uint32_t)sdiff(ack, s->buf->ret_seq));
+	/* Nothing held: give the memory back now, not when the flow ends
+	 * (an idle keep-alive flow would otherwise keep its buffers for the
+	 * whole established timeout). */
+	if (s->buf && !s->buf->ret_len && !s->buf->ooo)
+		sbuf_free(s);
 }
 
 static void maybe_eof(const struct dp_tcp_config *cfg, struct dp_flow *f, unsigned dir)
