@@ -297,7 +297,15 @@ void dp_flow_remove(struct dp_flow_table *t, struct dp_flow *f)
 	t->count--;
 }
 
-struct dp_flow *dp_flow_lru(struct dp_flow_table *t)
+bool dp_flow_is_expired(const struct dp_flow_table *t, const struct dp_flow *f, uint64_t now_us)
+{
+	return now_us > f->last_us && now_us - f->last_us > t->to.us[f->fclass];
+}
+
+/* The least recently used flow over all classes' tails; with @now_us, only
+ * among those expired then. Each list is ordered by activity, so its tail
+ * is its oldest and the answer is one of at most DP_FC__MAX tails. */
+static struct dp_flow *oldest_tail(struct dp_flow_table *t, const uint64_t *now_us)
 {
 	struct dp_flow *best = NULL;
 
@@ -307,31 +315,22 @@ struct dp_flow *dp_flow_lru(struct dp_flow_table *t)
 		if (t->lru[c].tail == DP_FLOW_NIL)
 			continue;
 		f = slot(t, t->lru[c].tail);
+		if (now_us && !dp_flow_is_expired(t, f, *now_us))
+			continue;
 		if (!best || f->last_us < best->last_us)
 			best = f;
 	}
 	return best;
 }
 
-bool dp_flow_is_expired(const struct dp_flow_table *t, const struct dp_flow *f, uint64_t now_us)
+struct dp_flow *dp_flow_lru(struct dp_flow_table *t)
 {
-	return now_us > f->last_us && now_us - f->last_us > t->to.us[f->fclass];
+	return oldest_tail(t, NULL);
 }
 
 struct dp_flow *dp_flow_expired(struct dp_flow_table *t, uint64_t now_us)
 {
-	struct dp_flow *best = NULL;
-
-	for (unsigned c = 0; c < DP_FC__MAX; c++) {
-		struct dp_flow *f;
-
-		if (t->lru[c].tail == DP_FLOW_NIL)
-			continue;
-		f = slot(t, t->lru[c].tail);
-		if (dp_flow_is_expired(t, f, now_us) && (!best || f->last_us < best->last_us))
-			best = f;
-	}
-	return best;
+	return oldest_tail(t, &now_us);
 }
 
 void dp_flow_foreach(struct dp_flow_table *t, void (*fn)(void *ctx, struct dp_flow *f), void *ctx)

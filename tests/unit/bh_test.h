@@ -66,6 +66,15 @@ static inline void guard_free(uint8_t *p, size_t len)
 	munmap(base, span);
 }
 
+/* xorshift64: a fast, reproducible generator for randomized tests. */
+static inline uint32_t bh_xorshift(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return (uint32_t)(*state >> 16);
+}
+
 #define RUN(fn)                                                                       \
 	do {                                                                          \
 		int _before = bh_test_failures;                                       \

@@ -1458,10 +1458,7 @@ static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
+	return bh_xorshift(&rng_state);
 }
 
 #define MUT_MAX 512

@@ -296,10 +296,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
+	return bh_xorshift(&rng_state);
 }
 
 /* Random bytes, biased towards UTF-8 lead and continuation bytes, always

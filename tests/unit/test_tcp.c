@@ -948,10 +948,7 @@ static uint64_t rng_state = 0x853c49e6748fea9bULL;
 
 static uint32_t rnd(void)
 {
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return (uint32_t)(rng_state >> 16);
+	return bh_xorshift(&rng_state);
 }
 
 struct segspec {
