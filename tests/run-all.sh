@@ -18,15 +18,20 @@ export MESON_TESTTHREADS=$jobs
 
 status=0
 logs=()
+setup() { # builddir, meson setup args...: quiet unless it fails
+	local dir=$1 out
+	shift
+	[ -d "$dir" ] && set -- --reconfigure "$@"
+	if ! out=$(meson setup "$dir" "$@" 2>&1); then
+		echo "$out"
+		return 1
+	fi
+}
 run_suite() { # name, builddir, meson setup args...
 	local name=$1 dir=$2
 	shift 2
 	echo "=== $name"
-	if [ -d "$dir" ]; then
-		meson setup --reconfigure "$dir" "$@" >/dev/null
-	else
-		meson setup "$dir" "$@" >/dev/null
-	fi
+	setup "$dir" "$@"
 	ninja -C "$dir" -j "$jobs"
 	meson test -C "$dir" --print-errorlogs || status=1
 	logs+=("$dir/meson-logs/testlog.json")
@@ -37,13 +42,7 @@ run_suite "gcc ASan+UBSan" build-asan -Dwerror=true --buildtype=debug \
 	-Db_sanitize=address,undefined -Db_lundef=false
 
 echo "=== clang libFuzzer smoke runs"
-if [ -d build-fuzz ]; then
-	CC=clang meson setup --reconfigure build-fuzz -Dfuzzing=true \
-		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-else
-	CC=clang meson setup build-fuzz -Dfuzzing=true \
-		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
-fi
+CC=clang setup build-fuzz -Dfuzzing=true -Db_sanitize=address,undefined -Db_lundef=false
 ninja -C build-fuzz -j "$jobs"
 fuzz_pass=0 fuzz_fail=0
 for corpus in tests/fuzz/corpus/*/; do
