@@ -178,6 +178,158 @@ static void put_flow(struct ctl_buf *b, const struct bh_event *ev)
 	}
 }
 
+static void kbstr(struct ctl_buf *b, const char *key, struct bh_str v)
+{
+	ctl_json_key(b, key);
+	ctl_json_str(b, v.p ? v.p : "", v.len);
+}
+
+/* kbstr, but absent when empty: EVE leaves out fields it has no value for. */
+static void kbstr_opt(struct ctl_buf *b, const char *key, struct bh_str v)
+{
+	if (v.len)
+		kbstr(b, key, v);
+}
+
+static void put_http(struct ctl_buf *b, const struct bh_http *h)
+{
+	ctl_json_kobj(b, "http");
+	kbstr_opt(b, "hostname", h->hostname);
+	kbstr(b, "url", h->url);
+	kbstr(b, "url_normalized", h->url_normalized);
+	kbstr_opt(b, "http_user_agent", h->user_agent);
+	kbstr_opt(b, "http_content_type", h->content_type);
+	kbstr(b, "http_method", h->method);
+	kbstr(b, "protocol", h->protocol);
+	if (h->status)
+		ctl_json_ku64(b, "status", h->status);
+	ctl_json_ku64(b, "length", h->length);
+	ctl_json_ku64(b, "request_length", h->request_length);
+	ctl_json_close(b);
+}
+
+const char *ctl_dns_rrtype_name(uint16_t t, char *tmp, size_t tmplen)
+{
+	switch (t) {
+	case 1: return "A";
+	case 2: return "NS";
+	case 5: return "CNAME";
+	case 6: return "SOA";
+	case 12: return "PTR";
+	case 13: return "HINFO";
+	case 15: return "MX";
+	case 16: return "TXT";
+	case 28: return "AAAA";
+	case 33: return "SRV";
+	case 35: return "NAPTR";
+	case 41: return "OPT";
+	case 43: return "DS";
+	case 46: return "RRSIG";
+	case 47: return "NSEC";
+	case 48: return "DNSKEY";
+	case 64: return "SVCB";
+	case 65: return "HTTPS";
+	case 10: return "NULL";
+	case 251: return "IXFR";
+	case 252: return "AXFR";
+	case 255: return "ANY";
+	case 257: return "CAA";
+	default:
+		snprintf(tmp, tmplen, "TYPE%u", t);
+		return tmp;
+	}
+}
+
+static const char *rcode_name(uint8_t rc, char *tmp, size_t tmplen)
+{
+	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+					    "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
+					    "NXRRSET", "NOTAUTH", "NOTZONE"};
+
+	if (rc < sizeof(names) / sizeof(names[0]))
+		return names[rc];
+	snprintf(tmp, tmplen, "RCODE%u", rc);
+	return tmp;
+}
+
+static void put_dns(struct ctl_buf *b, const struct bh_dns *d)
+{
+	char tmp[16];
+
+	ctl_json_kobj(b, "dns");
+	ctl_json_kstr(b, "type", d->response ? "answer" : "query");
+	ctl_json_ku64(b, "id", d->id);
+	kbstr(b, "rrname", d->rrname);
+	ctl_json_kstr(b, "rrtype", ctl_dns_rrtype_name(d->rrtype, tmp, sizeof(tmp)));
+	if (d->response) {
+		ctl_json_kstr(b, "rcode", rcode_name(d->rcode, tmp, sizeof(tmp)));
+		ctl_json_open_array(b, "answers");
+		for (uint32_t i = 0; i < d->nanswers; i++) {
+			const struct bh_dns_answer *a = &d->answers[i];
+
+			ctl_json_elem(b);
+			ctl_json_open(b);
+			kbstr(b, "rrname", a->rrname);
+			ctl_json_kstr(b, "rrtype", ctl_dns_rrtype_name(a->rrtype, tmp, sizeof(tmp)));
+			ctl_json_ku64(b, "ttl", a->ttl);
+			kbstr(b, "rdata", a->rdata);
+			ctl_json_close(b);
+		}
+		ctl_json_close_array(b);
+	}
+	ctl_json_close(b);
+}
+
+static void put_sql(struct ctl_buf *b, const struct bh_sql *q)
+{
+	ctl_json_kobj(b, "sql");
+	ctl_json_kstr(b, "dialect", q->dialect);
+	ctl_json_kstr(b, "kind", q->kind);
+	kbstr_opt(b, "user", q->user);
+	kbstr_opt(b, "database", q->database);
+	kbstr(b, "statement", q->statement);
+	if (q->truncated)
+		ctl_json_kbool(b, "truncated", true);
+	ctl_json_open_array(b, "commands");
+	for (uint32_t i = 0; i < q->ncommands; i++) {
+		const struct bh_sql_command *c = &q->commands[i];
+
+		ctl_json_elem(b);
+		ctl_json_open(b);
+		ctl_json_kstr(b, "verb", c->verb);
+		ctl_json_open_array(b, "tables");
+		for (uint32_t t = 0; t < c->ntables; t++) {
+			ctl_json_elem(b);
+			ctl_json_str(b, c->tables[t].p, c->tables[t].len);
+		}
+		ctl_json_close_array(b);
+		ctl_json_close(b);
+	}
+	ctl_json_close_array(b);
+	ctl_json_close(b);
+}
+
+static void put_tls(struct ctl_buf *b, const struct bh_tls *t)
+{
+	char v[16];
+
+	ctl_json_kobj(b, "tls");
+	kbstr_opt(b, "sni", t->sni);
+	if (t->version >= 0x0301 && t->version <= 0x0304)
+		snprintf(v, sizeof(v), "TLS 1.%u", t->version - 0x0301);
+	else if (t->version == 0x0300)
+		snprintf(v, sizeof(v), "SSLv3");
+	else
+		snprintf(v, sizeof(v), "0x%04x", t->version);
+	ctl_json_kstr(b, "version", v);
+	ctl_json_close(b);
+}
+
+static const char *const event_names[BH_EV__MAX] = {
+	[BH_EV_FLOW] = "flow", [BH_EV_ANOMALY] = "anomaly", [BH_EV_HTTP] = "http",
+	[BH_EV_DNS] = "dns",   [BH_EV_SQL] = "sql",         [BH_EV_TLS] = "tls",
+};
+
 void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev)
 {
 	char ts[40];
@@ -191,7 +343,7 @@ void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev)
 		ctl_json_kstr(b, "pcap_file", ev->source);
 	if (ev->pkt_no && ev->type != BH_EV_FLOW)
 		ctl_json_ku64(b, "pcap_cnt", ev->pkt_no);
-	ctl_json_kstr(b, "event_type", ev->type == BH_EV_FLOW ? "flow" : "anomaly");
+	ctl_json_kstr(b, "event_type", ev->type < BH_EV__MAX ? event_names[ev->type] : "unknown");
 	if (ev->has_tuple)
 		put_tuple(b, &ev->tuple);
 	if (ev->has_flow)
@@ -205,6 +357,20 @@ void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev)
 		ctl_json_kstr(b, "type", ev->anomaly.type);
 		ctl_json_kstr(b, "event", ev->anomaly.event);
 		ctl_json_close(b);
+		break;
+	case BH_EV_HTTP:
+		put_http(b, &ev->http);
+		break;
+	case BH_EV_DNS:
+		put_dns(b, &ev->dns);
+		break;
+	case BH_EV_SQL:
+		put_sql(b, &ev->sql);
+		break;
+	case BH_EV_TLS:
+		put_tls(b, &ev->tls);
+		break;
+	case BH_EV__MAX:
 		break;
 	}
 	ctl_json_close(b);
@@ -223,7 +389,7 @@ struct lane {
 	struct rec *recs;
 	size_t n, cap;
 	bool lost;
-	uint64_t count[2];
+	uint64_t count[BH_EV__MAX];
 };
 
 struct ctl_eve_sorter {
@@ -256,7 +422,7 @@ void ctl_eve_sorter_add(void *sorter, unsigned worker, const struct bh_event *ev
 	if (worker >= s->n)
 		return;
 	l = &s->lanes[worker];
-	if (ev->type <= BH_EV_ANOMALY)
+	if (ev->type < BH_EV__MAX)
 		l->count[ev->type]++;
 	if (l->n == l->cap) {
 		size_t nc = l->cap ? l->cap * 2 : 1024;
@@ -336,7 +502,7 @@ uint64_t ctl_eve_sorter_count(const struct ctl_eve_sorter *s, enum bh_event_type
 {
 	uint64_t n = 0;
 
-	if (t > BH_EV_ANOMALY)
+	if (t >= BH_EV__MAX)
 		return 0;
 	for (unsigned i = 0; i < s->n; i++)
 		n += s->lanes[i].count[t];

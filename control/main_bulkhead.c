@@ -87,14 +87,14 @@ static void dump_tap(void *ctx, unsigned worker, uint64_t flow_id, unsigned dir,
 /* Without --eve, events are only counted (per thread, no locks): keeping
  * their JSON would cost memory and time for nothing. */
 struct counter {
-	uint64_t n[DP_MAX_WORKERS + 1][2];
+	uint64_t n[DP_MAX_WORKERS + 1][BH_EV__MAX];
 };
 
 static void count_event(void *ctx, unsigned worker, const struct bh_event *ev)
 {
 	struct counter *c = ctx;
 
-	if (worker <= DP_MAX_WORKERS && ev->type <= BH_EV_ANOMALY)
+	if (worker <= DP_MAX_WORKERS && ev->type < BH_EV__MAX)
 		c->n[worker][ev->type]++;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "bulkhead/dpi.h"
 #include "dp_defrag.h"
 #include "dp_flow.h"
 #include "dp_tcp.h"
@@ -30,6 +31,7 @@ struct dp_worker {
 	void *tap_ctx;
 	struct dp_flow_table *flows;
 	struct dp_defrag *defrag;
+	struct dpi_worker *dpi;
 	struct dp_tcp_config tcp;
 	uint64_t next_expire_us;
 	const struct dp_packet *cur; /* packet being processed, for event context */
@@ -138,7 +140,7 @@ static void emit_anomaly(struct dp_worker *w, struct dp_flow *f, const struct dp
 		tuple_from_flow(&ev.tuple, f, (uint8_t)(p ? p->sport : 0),
 				(uint8_t)(p ? p->dport : 0));
 		ev.flow_id = f->flow_id;
-		ev.app_proto = "unknown";
+		ev.app_proto = dpi_proto_name(dpi_flow_proto(f->l7));
 		ev.order[0] = f->first_pkt;
 		ev.order[1] = ++f->seq_in_flow;
 	} else if (p) {
@@ -148,6 +150,66 @@ static void emit_anomaly(struct dp_worker *w, struct dp_flow *f, const struct dp
 		ev.order[0] = p->pkt_no;
 		ev.order[1] = 0;
 	}
+	w->ev(w->ev_ctx, w->id, &ev);
+}
+
+static void flow_meta(const struct dp_flow *f, struct dpi_flow_meta *m)
+{
+	m->ipproto = f->key.proto;
+	m->client_port = f->client_is_a ? f->key.pa : f->key.pb;
+	m->server_port = f->client_is_a ? f->key.pb : f->key.pa;
+}
+
+/* Common fields of an event about flow @f, at the packet being processed
+ * (or the flow's last activity when the flow is being ended). */
+static void flow_event(struct dp_worker *w, struct dp_flow *f, struct bh_event *ev)
+{
+	const struct dp_packet *p = w->cur;
+
+	ev->ts_us = p ? p->ts_us : f->last_us;
+	ev->pkt_no = p ? p->pkt_no : 0;
+	ev->source = p ? p->source : f->source;
+	ev->has_tuple = true;
+	ev->has_flow = true;
+	tuple_from_flow(&ev->tuple, f, f->wscale[0], f->wscale[1]);
+	ev->flow_id = f->flow_id;
+	ev->app_proto = dpi_proto_name(dpi_flow_proto(f->l7));
+	ev->order[0] = f->first_pkt;
+	ev->order[1] = ++f->seq_in_flow;
+}
+
+static void l7_record(void *ctx, void *cookie, struct bh_event *ev)
+{
+	struct dp_worker *w = ctx;
+	struct dp_flow *f = cookie;
+
+	w->st.l7_records++;
+	flow_event(w, f, ev);
+	w->ev(w->ev_ctx, w->id, ev);
+}
+
+/* Parsers' anomalies are named by strings; a flow gets at most
+ * L7_ANOM_EVENTS events of them, every one is counted. */
+#define L7_ANOM_EVENTS 8
+
+static void l7_anomaly(void *ctx, void *cookie, const char *event)
+{
+	struct dp_worker *w = ctx;
+	struct dp_flow *f = cookie;
+	struct bh_event ev;
+
+	w->st.anomalies++;
+	w->st.l7_anomalies++;
+	if (f->anom_count < UINT16_MAX)
+		f->anom_count++;
+	if (f->l7_anoms >= L7_ANOM_EVENTS)
+		return;
+	f->l7_anoms++;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = BH_EV_ANOMALY;
+	ev.anomaly.type = "applayer";
+	ev.anomaly.event = event;
+	flow_event(w, f, &ev);
 	w->ev(w->ev_ctx, w->id, &ev);
 }
 
@@ -164,6 +226,8 @@ static void tcp_data(void *ctx, struct dp_flow *f, unsigned dir, const uint8_t *
 	struct dp_worker *w = ctx;
 	unsigned tf = 0;
 
+	struct dpi_flow_meta m;
+
 	if (flags & DP_SD_GAP) {
 		w->st.stream_gaps++;
 		tf |= DP_TAP_GAP;
@@ -172,6 +236,9 @@ static void tcp_data(void *ctx, struct dp_flow *f, unsigned dir, const uint8_t *
 	} else {
 		w->st.stream_delivered += len;
 	}
+	flow_meta(f, &m);
+	dpi_stream(w->dpi, (struct dpi_flow **)&f->l7, f, &m, dir, data, len,
+		   (flags & DP_SD_GAP ? DPI_DATA_GAP : 0) | (flags & DP_SD_EOF ? DPI_DATA_EOF : 0));
 	if (w->tap)
 		w->tap(w->tap_ctx, w->id, f->flow_id, dir, data, len, tf);
 }
@@ -205,6 +272,13 @@ int dp_worker_new(const struct dp_engine_config *cfg, unsigned id, bh_event_fn e
 	w->tcp.data = tcp_data;
 	w->tcp.anom = tcp_anom;
 	w->tcp.ctx = w;
+	{
+		struct dpi_ops ops = {.record = l7_record, .anomaly = l7_anomaly, .ctx = w};
+
+		r = dpi_worker_new(&ops, &w->dpi);
+		if (r < 0)
+			goto fail;
+	}
 	cap = cfg->max_flows / cfg->workers;
 	r = dp_flow_table_new(cap ? cap : 1, NULL, &w->flows);
 	if (r < 0)
@@ -227,10 +301,12 @@ fail:
 
 static void free_flow_bufs(void *ctx, struct dp_flow *f)
 {
+	struct dp_worker *w = ctx;
 	struct dp_tcp_config quiet = {0};
 
-	(void)ctx;
+	/* Freed without reporting: the worker is going away. */
 	dp_tcp_flush(&quiet, f);
+	dpi_flow_discard(w->dpi, (struct dpi_flow **)&f->l7);
 }
 
 void dp_worker_free(struct dp_worker *w)
@@ -238,9 +314,11 @@ void dp_worker_free(struct dp_worker *w)
 	if (!w)
 		return;
 	if (w->flows) {
-		dp_flow_foreach(w->flows, free_flow_bufs, NULL);
+		if (w->dpi)
+			dp_flow_foreach(w->flows, free_flow_bufs, w);
 		dp_flow_table_free(w->flows);
 	}
+	dpi_worker_free(w->dpi);
 	dp_defrag_free(w->defrag);
 	free(w);
 }
@@ -250,8 +328,17 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	struct bh_event ev;
 	struct bh_flow_record *r = &ev.flow;
 
+	const struct dp_packet *cur = w->cur;
+	const char *app;
+
+	/* Whatever the flow's end produces (reassembly flush, open
+	 * transactions) belongs to the flow, not to the packet at hand. */
+	w->cur = NULL;
 	if (f->key.proto == IPPROTO_TCP)
 		dp_tcp_flush(&w->tcp, f);
+	app = dpi_proto_name(dpi_flow_proto(f->l7));
+	dpi_flow_end(w->dpi, (struct dpi_flow **)&f->l7, f);
+	w->cur = cur;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = BH_EV_FLOW;
 	ev.ts_us = f->start_us;
@@ -261,7 +348,7 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	ev.has_flow = true;
 	tuple_from_flow(&ev.tuple, f, f->wscale[0], f->wscale[1]);
 	ev.flow_id = f->flow_id;
-	ev.app_proto = "unknown";
+	ev.app_proto = app;
 	ev.order[0] = f->first_pkt;
 	ev.order[1] = ++f->seq_in_flow;
 	r->flow_id = f->flow_id;
@@ -272,7 +359,7 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	memcpy(r->tcp_flags, f->tcp_flags, sizeof(r->tcp_flags));
 	r->tcp_state = f->key.proto == IPPROTO_TCP ? (enum bh_tcp_state)f->tcp_state : BH_TCP_NONE;
 	r->end = why;
-	r->app_proto = "unknown";
+	r->app_proto = app;
 	r->anomalies = f->anom_count;
 	for (unsigned d = 0; d < 2; d++) {
 		const struct dp_stream *s = &f->stream[d];
@@ -373,6 +460,13 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 	case IPPROTO_UDP:
 		w->st.udp_pkts++;
 		cls = f->pkts[0] && f->pkts[1] ? DP_FC_UDP_EST : DP_FC_UDP_NEW;
+		if (p->payload_len) {
+			struct dpi_flow_meta m;
+
+			flow_meta(f, &m);
+			dpi_datagram(w->dpi, (struct dpi_flow **)&f->l7, f, &m, dir,
+				     dp_packet_payload(p), p->payload_len);
+		}
 		break;
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
@@ -387,7 +481,7 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 	dp_flow_touch(w->flows, f, cls);
 }
 
-void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
+static void process_packet(struct dp_worker *w, struct dp_packet *p, int decode_rc)
 {
 	w->st.pkts++;
 	w->st.bytes += p->wirelen;
@@ -444,6 +538,14 @@ void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
 	}
 	w->st.pkts_decoded++;
 	flow_packet(w, p, 1, p->wirelen, p->ts_us);
+}
+
+void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
+{
+	/* Events raised while processing belong to this packet. */
+	w->cur = p;
+	process_packet(w, p, decode_rc);
+	w->cur = NULL;
 }
 
 void dp_worker_advance(struct dp_worker *w, uint64_t now_us)

@@ -27,6 +27,62 @@ union bh_addr {
 enum bh_event_type {
 	BH_EV_FLOW,    /* a flow ended (timeout, close, eviction, shutdown) */
 	BH_EV_ANOMALY, /* malformed or suspicious input, see bh_anomaly */
+	BH_EV_HTTP,    /* one HTTP request and its response */
+	BH_EV_DNS,     /* one DNS message */
+	BH_EV_SQL,     /* one statement text sent by a SQL client */
+	BH_EV_TLS,     /* one TLS ClientHello */
+	BH_EV__MAX
+};
+
+/* Bytes from the wire or decoded from it: not NUL-terminated, not UTF-8 by
+ * promise; outputs escape them. */
+struct bh_str {
+	const char *p;
+	uint32_t len;
+};
+
+struct bh_http {
+	struct bh_str hostname, url, url_normalized, method, protocol, user_agent;
+	struct bh_str content_type;      /* of the request */
+	uint16_t status;                 /* 0: no response seen */
+	uint64_t length;                 /* response body bytes */
+	uint64_t request_length;         /* request body bytes */
+};
+
+struct bh_dns_answer {
+	struct bh_str rrname, rdata;     /* rdata rendered as text */
+	uint16_t rrtype;
+	uint32_t ttl;
+};
+
+struct bh_dns {
+	bool response;
+	uint16_t id;
+	uint8_t rcode;
+	uint16_t rrtype;                 /* of the first question */
+	struct bh_str rrname;            /* first question, lower case, no trailing dot */
+	const struct bh_dns_answer *answers;
+	uint32_t nanswers;
+};
+
+struct bh_sql_command {
+	const char *verb;                /* "SELECT", ...: static */
+	const struct bh_str *tables;
+	uint32_t ntables;
+};
+
+struct bh_sql {
+	const char *dialect;             /* "mysql" / "pgsql" */
+	const char *kind;                /* "query", "prepare", "init_db", "parse" */
+	struct bh_str user, database, statement;
+	const struct bh_sql_command *commands;
+	uint32_t ncommands;
+	bool truncated;                  /* statement longer than what is kept */
+};
+
+struct bh_tls {
+	struct bh_str sni;               /* len 0: none */
+	uint16_t version;                /* 0x0304 = TLS 1.3 */
 };
 
 /* Why a flow record was emitted. */
@@ -102,6 +158,10 @@ struct bh_event {
 	union {
 		struct bh_flow_record flow;
 		struct bh_anomaly anomaly;
+		struct bh_http http;
+		struct bh_dns dns;
+		struct bh_sql sql;
+		struct bh_tls tls;
 	};
 };
 

@@ -46,6 +46,8 @@ struct dp_stats {
 	uint64_t tcp_pkts, udp_pkts, icmp_pkts, other_pkts;
 	uint64_t stream_delivered, stream_gaps, stream_overlaps;
 	uint64_t stream_conflicts, stream_overflows;
+	uint64_t l7_records;             /* http/dns/sql/tls events */
+	uint64_t l7_anomalies;           /* applayer anomalies (in anomalies too) */
 	uint64_t anomalies;
 	uint64_t anomaly_by_id[96];      /* indexed by dp_anomaly id */
 };

@@ -12,7 +12,7 @@ chunked bodies decoded) and writes the transactions as bulkhead's events
 
   http  one per request, paired in order with the next final (non-1xx)
         response of the same TCP stream: hostname (Host without port,
-        lower-case; an IPv6 literal keeps its brackets), url (raw request target), url_normalized, http_method,
+        lower-case; an IPv6 literal without its brackets), url (raw request target), url_normalized, http_method,
         protocol, http_user_agent, http_content_type (request), status,
         length (response body bytes: sum of chunk sizes when chunked, 0 for
         HEAD and 1xx/204/304, else Content-Length).
@@ -270,8 +270,8 @@ def norm_host(h):
     if h is None:
         return None
     h = h.strip().lower()
-    if h.startswith("["):
-        return h[:h.index("]") + 1] if "]" in h else h
+    if h.startswith("["):  # an IPv6 literal: the address, as policies name it
+        return h[1:h.index("]")] if "]" in h else h
     return h.rsplit(":", 1)[0] if ":" in h else h
 
 

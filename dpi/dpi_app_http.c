@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dpi_app_http.c - HTTP transactions out of dpi_http's messages.
+ *
+ * The parser reports a request when its head (and inspected body) is complete
+ * and a response when it ends; the EVE `http` record carries both. A request
+ * is kept, as a compact copy of the fields the record needs, until its
+ * response arrives (pipelining keeps several) or the flow ends.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dpi_app.h"
+#include "dpi_http.h"
+
+/* Longest URL kept in a record; longer ones are cut (the parser saw all). */
+#define URL_KEEP 4096u
+#define FIELD_KEEP 512u
+
+struct tx {
+	struct tx *next;
+	uint64_t id;
+	struct bh_http h;
+	char mem[]; /* the strings of h */
+};
+
+struct http_flow {
+	struct dpi_http_state *p;
+	struct tx *head, *tail; /* requests waiting for their response */
+	unsigned n;
+};
+
+struct call {
+	struct dpi_worker *w;
+	struct http_flow *hf;
+	void *cookie;
+};
+
+static size_t cap_len(struct dpi_slice s, size_t cap)
+{
+	return s.len < cap ? s.len : cap;
+}
+
+static char *put(struct bh_str *dst, char *at, struct dpi_slice s, size_t cap)
+{
+	size_t n = cap_len(s, cap);
+
+	if (n)
+		memcpy(at, s.p, n);
+	*dst = (struct bh_str){at, (uint32_t)n};
+	return at + n;
+}
+
+static void emit(struct dpi_worker *w, void *cookie, struct tx *t)
+{
+	struct bh_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = BH_EV_HTTP;
+	ev.http = t->h;
+	dpi_record(w, cookie, &ev);
+}
+
+static void on_request(void *ctx, const struct dpi_http_request *r)
+{
+	struct call *c = ctx;
+	size_t need = cap_len(r->hostname, FIELD_KEEP) + cap_len(r->uri, URL_KEEP) +
+		      cap_len(r->uri_norm, URL_KEEP) + cap_len(r->method, FIELD_KEEP) +
+		      cap_len(r->protocol, FIELD_KEEP) + cap_len(r->user_agent, FIELD_KEEP) +
+		      cap_len(r->content_type, FIELD_KEEP);
+	struct tx *t;
+	char *at;
+
+	/* The parser caps outstanding requests too; this is the same bound. */
+	if (c->hf->n >= DPI_HTTP_MAX_PIPELINE) {
+		struct tx *old = c->hf->head;
+
+		c->hf->head = old->next;
+		if (!c->hf->head)
+			c->hf->tail = NULL;
+		c->hf->n--;
+		emit(c->w, c->cookie, old);
+		free(old);
+	}
+	t = malloc(sizeof(*t) + need);
+	if (!t) {
+		dpi_anomaly(c->w, c->cookie, "applayer.no_memory");
+		return;
+	}
+	memset(t, 0, sizeof(*t));
+	t->id = r->tx_id;
+	at = t->mem;
+	at = put(&t->h.hostname, at, r->hostname, FIELD_KEEP);
+	at = put(&t->h.url, at, r->uri, URL_KEEP);
+	at = put(&t->h.url_normalized, at, r->uri_norm, URL_KEEP);
+	at = put(&t->h.method, at, r->method, FIELD_KEEP);
+	at = put(&t->h.protocol, at, r->protocol, FIELD_KEEP);
+	at = put(&t->h.user_agent, at, r->user_agent, FIELD_KEEP);
+	put(&t->h.content_type, at, r->content_type, FIELD_KEEP);
+	t->h.request_length = r->body_len;
+	if (c->hf->tail)
+		c->hf->tail->next = t;
+	else
+		c->hf->head = t;
+	c->hf->tail = t;
+	c->hf->n++;
+}
+
+static void on_response(void *ctx, const struct dpi_http_response *r)
+{
+	struct call *c = ctx;
+	struct tx **pp = &c->hf->head, *prev = NULL;
+
+	/* Responses come in request order; anything older than the one
+	 * answered lost its response (a gap) and goes out without one. */
+	while (*pp && (*pp)->id != r->tx_id) {
+		prev = *pp;
+		pp = &(*pp)->next;
+	}
+	if (!*pp)
+		return; /* unsolicited: the parser reported it */
+	while (c->hf->head != *pp) {
+		struct tx *old = c->hf->head;
+
+		c->hf->head = old->next;
+		c->hf->n--;
+		emit(c->w, c->cookie, old);
+		free(old);
+		prev = NULL;
+	}
+	{
+		struct tx *t = c->hf->head;
+
+		c->hf->head = t->next;
+		if (!c->hf->head)
+			c->hf->tail = NULL;
+		c->hf->n--;
+		t->h.status = (uint16_t)r->status;
+		t->h.length = r->body_len;
+		emit(c->w, c->cookie, t);
+		free(t);
+	}
+	(void)prev;
+}
+
+static void on_anomaly(void *ctx, const char *event)
+{
+	struct call *c = ctx;
+
+	dpi_anomaly(c->w, c->cookie, event);
+}
+
+static const struct dpi_http_cb callbacks = {
+	.on_request = on_request,
+	.on_response = on_response,
+	.on_anomaly = on_anomaly,
+};
+
+static int http_init(struct dpi_flow *f)
+{
+	struct http_flow *hf = calloc(1, sizeof(*hf));
+
+	if (!hf)
+		return -ENOMEM;
+	if (dpi_http_new(&hf->p) < 0) {
+		free(hf);
+		return -ENOMEM;
+	}
+	f->st = hf;
+	return 0;
+}
+
+static int http_parse(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
+		      const uint8_t *buf, size_t len)
+{
+	struct call c = {w, f->st, cookie};
+
+	return dpi_http_parse(c.hf->p, dir, buf, len, &callbacks, &c);
+}
+
+static bool http_gap(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
+		     uint32_t len)
+{
+	struct call c = {w, f->st, cookie};
+
+	/* The parser says itself whether it can go on ("http.body_gap") or
+	 * not ("http.stream_gap"; later parse calls then fail). */
+	dpi_http_gap(c.hf->p, dir, len, &callbacks, &c);
+	return true;
+}
+
+static void http_eof(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir)
+{
+	struct call c = {w, f->st, cookie};
+
+	dpi_http_eof(c.hf->p, dir, &callbacks, &c);
+}
+
+static void http_end(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
+{
+	struct http_flow *hf = f->st;
+
+	if (!hf)
+		return;
+	while (hf->head) {
+		struct tx *t = hf->head;
+
+		hf->head = t->next;
+		emit(w, cookie, t);
+		free(t);
+	}
+	dpi_http_free(hf->p);
+	free(hf);
+	f->st = NULL;
+}
+
+const struct dpi_app dpi_app_http = {
+	.proto = DPI_PROTO_HTTP,
+	.init = http_init,
+	.parse = http_parse,
+	.gap = http_gap,
+	.eof = http_eof,
+	.end = http_end,
+};

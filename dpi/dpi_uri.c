@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dpi_uri.c - percent-decoding, path normalisation and parameter splitting
+ * for the HTTP parser. See dpi_uri.h for the rules.
+ */
+#include "dpi_uri.h"
+
+#include <stdbool.h>
+
+static int hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * Decode the character at in[*i] (advancing *i past it) into out[*w]. A
+ * valid escape writes one byte; "%00" and invalid escapes write themselves
+ * undecoded. Returns the decoded byte, or -1 when the bytes written are not a
+ * single decoded character (so they can never act as a separator or a dot).
+ */
+static int decode_one(const uint8_t *in, size_t len, size_t *i, int plus, uint8_t *out,
+		      size_t *w, unsigned *flags)
+{
+	uint8_t c = in[*i];
+
+	if (c == '%') {
+		int hi = *i + 2 < len ? hexval(in[*i + 1]) : -1;
+		int lo = hi >= 0 ? hexval(in[*i + 2]) : -1;
+
+		if (hi < 0 || lo < 0) {
+			*flags |= DPI_URI_BAD_ESCAPE;
+			out[(*w)++] = '%';
+			(*i)++;
+			return -1;
+		}
+		if (hi == 0 && lo == 0) {
+			*flags |= DPI_URI_ENCODED_NUL;
+			out[(*w)++] = '%';
+			out[(*w)++] = '0';
+			out[(*w)++] = '0';
+			*i += 3;
+			return -1;
+		}
+		c = (uint8_t)(hi << 4 | lo);
+		*i += 3;
+	} else {
+		if (plus && c == '+')
+			c = ' ';
+		(*i)++;
+	}
+	out[(*w)++] = c;
+	return c;
+}
+
+size_t dpi_uri_decode(const uint8_t *in, size_t len, int plus, uint8_t *out, unsigned *flags)
+{
+	size_t i = 0, w = 0;
+
+	while (i < len)
+		decode_one(in, len, &i, plus, out, &w, flags);
+	return w;
+}
+
+/*
+ * One pass: each segment is decoded straight into @out behind a '/', then
+ * judged. "" and "." vanish, ".." also removes the previous segment. Every
+ * '/' written stands for a separator read (or the one leading '/'), and a
+ * dropped segment frees at least the byte a trailing '/' needs, so the output
+ * never exceeds @len + 1 bytes.
+ */
+size_t dpi_uri_normalize_path(const uint8_t *in, size_t len, uint8_t *out, unsigned *flags)
+{
+	size_t i = 0, w = 0;
+	bool named_last = false;
+
+	for (;;) {
+		size_t seg = w, slen;
+		bool sep = false;
+		int c;
+
+		out[w++] = '/';
+		while (i < len) {
+			size_t at = w;
+
+			c = decode_one(in, len, &i, 0, out, &w, flags);
+			if (c == '/') {
+				w = at;
+				sep = true;
+				break;
+			}
+		}
+		slen = w - seg - 1;
+		if (slen == 0 || (slen == 1 && out[seg + 1] == '.')) {
+			w = seg;
+			named_last = false;
+		} else if (slen == 2 && out[seg + 1] == '.' && out[seg + 2] == '.') {
+			w = seg;
+			if (w == 0)
+				*flags |= DPI_URI_ABOVE_ROOT;
+			while (w > 0 && out[w - 1] != '/')
+				w--;
+			if (w > 0)
+				w--;
+			named_last = false;
+		} else {
+			named_last = true;
+		}
+		if (!sep)
+			break;
+	}
+	if (w == 0 || !named_last)
+		out[w++] = '/';
+	return w;
+}
+
+size_t dpi_uri_params(const uint8_t *in, size_t len, struct dpi_uri_param *params, size_t max,
+		      uint8_t *out, unsigned *flags)
+{
+	size_t i = 0, w = 0, n = 0;
+
+	while (i < len) {
+		size_t start = i, end, eq;
+
+		while (i < len && in[i] != '&')
+			i++;
+		end = i;
+		if (i < len)
+			i++; /* the '&' */
+		if (end == start)
+			continue;
+		if (n == max) {
+			*flags |= DPI_URI_PARAM_LIMIT;
+			break;
+		}
+		for (eq = start; eq < end && in[eq] != '='; eq++)
+			;
+		params[n].name.p = out + w;
+		params[n].name.len = (uint32_t)dpi_uri_decode(in + start, eq - start, 1, out + w, flags);
+		w += params[n].name.len;
+		params[n].value.p = out + w;
+		params[n].value.len = 0;
+		if (eq < end) {
+			params[n].value.len =
+				(uint32_t)dpi_uri_decode(in + eq + 1, end - eq - 1, 1, out + w, flags);
+			w += params[n].value.len;
+		}
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * fuzz_pgsql.c - libFuzzer target for the PostgreSQL parser (dpi_pgsql).
+ *
+ * Input: records [flags: 1 byte][length: 2 bytes, big endian][bytes]; bit 0
+ * of flags is the direction (0: to the server); with bit 1 set a 2-byte
+ * repeat count (big endian) follows the length and the bytes are fed that
+ * many times, so that short inputs reach the paths of payloads over
+ * DPI_MAX_PENDING and past 16 MiB. The target feeds them as the
+ * engine does: a pending buffer per direction, capped at DPI_MAX_PENDING,
+ * consumed bytes dropped; each call sees a separately allocated copy of
+ * exactly the pending bytes, so AddressSanitizer catches a read past a
+ * segment. Callbacks touch every byte of every slice.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dpi_pgsql.h"
+
+static void touch(struct dpi_slice s)
+{
+	uint8_t x = 0;
+
+	for (uint32_t i = 0; i < s.len; i++)
+		x ^= s.p[i];
+	__asm__ volatile("" : : "r"(x));
+}
+
+static void on_startup(void *ctx, const struct dpi_pgsql_startup *s)
+{
+	(void)ctx;
+	touch(s->user);
+	touch(s->database);
+	touch(s->application_name);
+	touch(s->options);
+	touch(s->replication);
+}
+
+static void on_cancel(void *ctx, uint32_t pid)
+{
+	(void)ctx;
+	(void)pid;
+}
+
+static void on_switch(void *ctx, unsigned dir)
+{
+	(void)ctx;
+	if (dir > 1)
+		abort();
+}
+
+static void on_query(void *ctx, const struct dpi_pgsql_query *q)
+{
+	(void)ctx;
+	touch(q->statement);
+	touch(q->text);
+	touch(q->user);
+	touch(q->database);
+	if (q->user.len > DPI_PGSQL_NAME_MAX || q->database.len > DPI_PGSQL_NAME_MAX ||
+	    q->text.len > DPI_PGSQL_MAX_STATEMENT)
+		abort();
+}
+
+static void on_error(void *ctx, const struct dpi_pgsql_error *e)
+{
+	(void)ctx;
+	touch(e->severity);
+	touch(e->code);
+	touch(e->message);
+	touch(e->detail);
+}
+
+static void on_auth(void *ctx, uint32_t code)
+{
+	(void)ctx;
+	(void)code;
+}
+
+static void on_complete(void *ctx, struct dpi_slice tag)
+{
+	(void)ctx;
+	touch(tag);
+}
+
+static void on_ready(void *ctx, uint8_t status)
+{
+	(void)ctx;
+	(void)status;
+}
+
+static void on_message(void *ctx, unsigned dir, uint8_t type, uint32_t len)
+{
+	(void)ctx;
+	(void)type;
+	if (dir > 1 || len < 4 || len > DPI_PGSQL_MAX_MESSAGE)
+		abort();
+}
+
+static void on_anomaly(void *ctx, const char *ev)
+{
+	(void)ctx;
+	if (strncmp(ev, "pgsql.", 6) != 0)
+		abort();
+}
+
+static const struct dpi_pgsql_cb cb = {
+	.on_startup = on_startup,
+	.on_cancel = on_cancel,
+	.on_tls = on_switch,
+	.on_gssenc = on_switch,
+	.on_query = on_query,
+	.on_error = on_error,
+	.on_auth = on_auth,
+	.on_complete = on_complete,
+	.on_ready = on_ready,
+	.on_message = on_message,
+	.on_anomaly = on_anomaly,
+};
+
+/* Most bytes one input may expand to through repeated records: enough for a
+ * 16 MiB multi-packet payload and a statement over the copy cap. */
+#define MAX_STREAM (24u << 20)
+
+struct feeder {
+	struct dpi_pgsql_state st;
+	uint8_t *pend[2];
+	size_t plen[2];
+	bool dead[2];
+};
+
+/* Appends @n bytes to direction @dir's pending buffer and parses, as the
+ * engine does; each call sees an allocation of exactly the pending bytes. */
+static void feed(struct feeder *f, unsigned dir, const uint8_t *p, size_t n)
+{
+	while (n && !f->dead[dir]) {
+		size_t k = n < DPI_MAX_PENDING - f->plen[dir] ? n : DPI_MAX_PENDING - f->plen[dir];
+
+		memcpy(f->pend[dir] + f->plen[dir], p, k);
+		f->plen[dir] += k;
+		p += k;
+		n -= k;
+		while (f->plen[dir]) {
+			uint8_t *c = malloc(f->plen[dir]);
+			int r;
+
+			if (!c)
+				abort();
+			memcpy(c, f->pend[dir], f->plen[dir]);
+			r = dpi_pgsql_parse(&f->st, dir, c, f->plen[dir], &cb, NULL);
+			free(c);
+			if (r < 0) {
+				f->dead[dir] = true;
+				break;
+			}
+			if ((size_t)r > f->plen[dir])
+				abort();
+			if (r == 0) {
+				/* A parser stuck on a full buffer breaks the contract. */
+				if (f->plen[dir] == DPI_MAX_PENDING)
+					abort();
+				break;
+			}
+			memmove(f->pend[dir], f->pend[dir] + r, f->plen[dir] - (size_t)r);
+			f->plen[dir] -= (size_t)r;
+		}
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len);
+
+int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
+{
+	struct feeder f = {0};
+	size_t off = 0, total = 0;
+
+	dpi_pgsql_init(&f.st);
+	if (len >= 3) {
+		/* The probe on the first record as the detector would see it. */
+		size_t n = (size_t)buf[1] << 8 | buf[2];
+		uint8_t *c;
+
+		if (n > len - 3)
+			n = len - 3;
+		c = malloc(n ? n : 1);
+		if (!c)
+			abort();
+		memcpy(c, buf + 3, n);
+		(void)dpi_pgsql_probe(c, n);
+		free(c);
+	}
+	for (int i = 0; i < 2; i++) {
+		f.pend[i] = malloc(DPI_MAX_PENDING);
+		if (!f.pend[i])
+			abort();
+	}
+	while (off + 3 <= len) {
+		unsigned dir = buf[off] & 1u;
+		size_t reps = 1, n = (size_t)buf[off + 1] << 8 | buf[off + 2];
+
+		if (buf[off] & 2u) {
+			if (off + 5 > len)
+				break;
+			reps = (size_t)buf[off + 3] << 8 | buf[off + 4];
+			off += 2;
+		}
+		off += 3;
+		if (n > len - off)
+			n = len - off;
+		for (size_t i = 0; i < reps && total + n <= MAX_STREAM; i++) {
+			feed(&f, dir, buf + off, n);
+			total += n;
+			if (n == 0 || f.dead[dir])
+				break;
+		}
+		off += n;
+	}
+	dpi_pgsql_fini(&f.st);
+	free(f.pend[0]);
+	free(f.pend[1]);
+	return 0;
+}
