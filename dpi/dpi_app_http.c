@@ -52,6 +52,18 @@ static char *put(struct bh_str *dst, char *at, struct dpi_slice s, size_t cap)
 	return at + n;
 }
 
+/* Take the oldest pending request off the queue. */
+static struct tx *pop(struct http_flow *hf)
+{
+	struct tx *t = hf->head;
+
+	hf->head = t->next;
+	if (!hf->head)
+		hf->tail = NULL;
+	hf->n--;
+	return t;
+}
+
 static void emit(struct dpi_worker *w, void *cookie, struct tx *t)
 {
 	struct bh_event ev;
@@ -74,12 +86,8 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 
 	/* The parser caps outstanding requests too; this is the same bound. */
 	if (c->hf->n >= DPI_HTTP_MAX_PIPELINE) {
-		struct tx *old = c->hf->head;
+		struct tx *old = pop(c->hf);
 
-		c->hf->head = old->next;
-		if (!c->hf->head)
-			c->hf->tail = NULL;
-		c->hf->n--;
 		emit(c->w, c->cookie, old);
 		free(old);
 	}
@@ -110,38 +118,22 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 static void on_response(void *ctx, const struct dpi_http_response *r)
 {
 	struct call *c = ctx;
-	struct tx **pp = &c->hf->head, *prev = NULL;
+	struct tx *t, *want = c->hf->head;
 
-	/* Responses come in request order; anything older than the one
-	 * answered lost its response (a gap) and goes out without one. */
-	while (*pp && (*pp)->id != r->tx_id) {
-		prev = *pp;
-		pp = &(*pp)->next;
-	}
-	if (!*pp)
+	while (want && want->id != r->tx_id)
+		want = want->next;
+	if (!want)
 		return; /* unsolicited: the parser reported it */
-	while (c->hf->head != *pp) {
-		struct tx *old = c->hf->head;
-
-		c->hf->head = old->next;
-		c->hf->n--;
-		emit(c->w, c->cookie, old);
-		free(old);
-		prev = NULL;
-	}
-	{
-		struct tx *t = c->hf->head;
-
-		c->hf->head = t->next;
-		if (!c->hf->head)
-			c->hf->tail = NULL;
-		c->hf->n--;
-		t->h.status = (uint16_t)r->status;
-		t->h.length = r->body_len;
+	/* Responses come in request order; requests older than the one
+	 * answered lost their response (a gap) and go out without one. */
+	while ((t = pop(c->hf)) != want) {
 		emit(c->w, c->cookie, t);
 		free(t);
 	}
-	(void)prev;
+	t->h.status = (uint16_t)r->status;
+	t->h.length = r->body_len;
+	emit(c->w, c->cookie, t);
+	free(t);
 }
 
 static void on_anomaly(void *ctx, const char *event)
