@@ -42,9 +42,41 @@ static enum match http_request(const uint8_t *b, size_t len)
 	return prefix ? MAYBE : NO;
 }
 
+/* DNS over TCP: a length prefix and a header that may still become a query
+ * once the rest of the message arrives. */
+static enum match dns_tcp_prefix(const uint8_t *b, size_t len)
+{
+	size_t mlen;
+
+	if (len < 2)
+		return MAYBE;
+	mlen = (size_t)b[0] << 8 | b[1];
+	if (mlen < 12 || len >= mlen + 2)
+		return NO; /* complete (the probe has decided) or impossible */
+	if (len < 2 + 12)
+		return MAYBE;
+	/* A query (QR clear), a standard opcode, one question. */
+	if ((b[4] & 0x80) || ((b[4] >> 3) & 0x0f) > 5 || b[6] != 0 || b[7] != 1)
+		return NO;
+	return MAYBE;
+}
+
+/* MySQL greeting: [3-byte length][seq 0][protocol 10]... still arriving. */
+static enum match mysql_greeting_prefix(const uint8_t *b, size_t len)
+{
+	size_t plen;
+
+	if (len < 5)
+		return len < 4 || b[3] == 0 ? MAYBE : NO;
+	plen = (size_t)b[0] | (size_t)b[1] << 8 | (size_t)b[2] << 16;
+	if (b[3] != 0 || b[4] != 10 || plen < 20 || plen > 1024 || len >= plen + 4)
+		return NO;
+	return MAYBE;
+}
+
 int dpi_detect_stream(const uint8_t *c, size_t clen, const uint8_t *s, size_t slen, bool eof)
 {
-	enum match http = NO;
+	enum match http = NO, dns = NO, mysql = NO;
 
 	if (clen) {
 		http = http_request(c, clen);
@@ -54,20 +86,26 @@ int dpi_detect_stream(const uint8_t *c, size_t clen, const uint8_t *s, size_t sl
 			return DPI_PROTO_TLS;
 		if (dpi_pgsql_probe(c, clen))
 			return DPI_PROTO_PGSQL;
-		if (clen >= 14 && dpi_dns_probe(c, clen, true))
+		if (dpi_dns_probe(c, clen, true))
 			return DPI_PROTO_DNS;
+		dns = dns_tcp_prefix(c, clen);
 	}
 	/* MySQL servers speak first. */
-	if (slen && dpi_mysql_probe_greeting(s, slen))
-		return DPI_PROTO_MYSQL;
+	if (slen) {
+		if (dpi_mysql_probe_greeting(s, slen))
+			return DPI_PROTO_MYSQL;
+		mysql = mysql_greeting_prefix(s, slen);
+	}
 	if (eof)
 		return DPI_PROTO_UNKNOWN;
-	/* Client bytes that may still turn out to be a known protocol: the
-	 * probes need at most a record or message header to tell. */
-	if (clen && (http == MAYBE || clen < 14))
+	/* A prefix that may still become a match keeps the flow undecided:
+	 * where segments break is the sender's choice, and must not decide
+	 * whether the flow is inspected. The TLS and PostgreSQL probes need
+	 * at most 8 bytes, hence the floor. */
+	if (clen && (http == MAYBE || dns == MAYBE || clen < 8))
 		return -1;
-	if (!clen && slen < 16)
-		return -1; /* the server spoke first: a greeting needs a few bytes */
+	if (!clen && (mysql == MAYBE || !slen))
+		return -1;
 	return DPI_PROTO_UNKNOWN;
 }
 
