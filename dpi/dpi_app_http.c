@@ -29,6 +29,12 @@ struct http_flow {
 	struct dpi_http_state *p;
 	struct tx *head, *tail; /* requests waiting for their response */
 	unsigned n;
+	/* A response that came before its request was reported (a 413 sent
+	 * while the body still streams in): kept for the request. */
+	bool early;
+	uint64_t early_id;
+	uint16_t early_status;
+	uint64_t early_len;
 };
 
 struct call {
@@ -107,6 +113,14 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 	at = put(&t->h.user_agent, at, r->user_agent, FIELD_KEEP);
 	put(&t->h.content_type, at, r->content_type, FIELD_KEEP);
 	t->h.request_length = r->body_len;
+	if (c->hf->early && c->hf->early_id == r->tx_id) {
+		c->hf->early = false;
+		t->h.status = c->hf->early_status;
+		t->h.length = c->hf->early_len;
+		emit(c->w, c->cookie, t);
+		free(t);
+		return;
+	}
 	if (c->hf->tail)
 		c->hf->tail->next = t;
 	else
@@ -122,8 +136,15 @@ static void on_response(void *ctx, const struct dpi_http_response *r)
 
 	while (want && want->id != r->tx_id)
 		want = want->next;
-	if (!want)
-		return; /* unsolicited: the parser reported it */
+	if (!want) {
+		/* Unsolicited (the parser reported it), or early: its request
+		 * is still being read. */
+		c->hf->early = true;
+		c->hf->early_id = r->tx_id;
+		c->hf->early_status = (uint16_t)r->status;
+		c->hf->early_len = r->body_len;
+		return;
+	}
 	/* Responses come in request order; requests older than the one
 	 * answered lost their response (a gap) and go out without one. */
 	while ((t = pop(c->hf)) != want) {

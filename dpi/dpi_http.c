@@ -25,65 +25,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every anomaly this parser reports: its enum name and its event string. */
+#define HTTP_ANOMALIES(X)                                       \
+	X(A_REQUEST_LINE, "http.request_line_invalid")          \
+	X(A_RESPONSE_LINE, "http.response_line_invalid")        \
+	X(A_HEADER_INVALID, "http.header_invalid")              \
+	X(A_HEADER_LIMIT, "http.header_limit")                  \
+	X(A_BARE_LF, "http.bare_lf")                            \
+	X(A_BARE_CR, "http.bare_cr")                            \
+	X(A_OBS_FOLD, "http.obs_fold")                          \
+	X(A_CL_INVALID, "http.content_length_invalid")          \
+	X(A_CL_DUPLICATE, "http.content_length_duplicate")      \
+	X(A_CL_TE_BOTH, "http.cl_te_both")                      \
+	X(A_TE_INVALID, "http.te_invalid")                      \
+	X(A_TE_HTTP10, "http.te_http10")                        \
+	X(A_CHUNK_INVALID, "http.chunk_invalid")                \
+	X(A_TRAILER_INVALID, "http.trailer_invalid")            \
+	X(A_HOST_MISSING, "http.host_missing")                  \
+	X(A_HOST_DUPLICATE, "http.host_duplicate")              \
+	X(A_URI_ESCAPE, "http.uri_invalid_escape")              \
+	X(A_URI_NUL, "http.uri_encoded_nul")                    \
+	X(A_URI_ABOVE_ROOT, "http.uri_above_root")              \
+	X(A_PARAM_LIMIT, "http.param_limit")                    \
+	X(A_PIPELINE, "http.too_many_pipelined")                \
+	X(A_UNSOLICITED, "http.response_unsolicited")           \
+	X(A_UPGRADE_UNREQUESTED, "http.upgrade_unrequested")    \
+	X(A_BODY_GAP, "http.body_gap")                          \
+	X(A_STREAM_GAP, "http.stream_gap")                      \
+	X(A_EOF_IN_HEAD, "http.eof_in_head")                    \
+	X(A_EOF_IN_BODY, "http.eof_in_body")
+
 enum anom {
-	A_REQUEST_LINE,
-	A_RESPONSE_LINE,
-	A_HEADER_INVALID,
-	A_HEADER_LIMIT,
-	A_BARE_LF,
-	A_BARE_CR,
-	A_OBS_FOLD,
-	A_CL_INVALID,
-	A_CL_DUPLICATE,
-	A_CL_TE_BOTH,
-	A_TE_INVALID,
-	A_TE_HTTP10,
-	A_CHUNK_INVALID,
-	A_TRAILER_INVALID,
-	A_HOST_MISSING,
-	A_HOST_DUPLICATE,
-	A_URI_ESCAPE,
-	A_URI_NUL,
-	A_URI_ABOVE_ROOT,
-	A_PARAM_LIMIT,
-	A_PIPELINE,
-	A_UNSOLICITED,
-	A_UPGRADE_UNREQUESTED,
-	A_BODY_GAP,
-	A_STREAM_GAP,
-	A_EOF_IN_HEAD,
-	A_EOF_IN_BODY,
+#define X(e, name) e,
+	HTTP_ANOMALIES(X)
+#undef X
 	A__MAX
 };
 
 static const char *const anom_names[A__MAX] = {
-	[A_REQUEST_LINE] = "http.request_line_invalid",
-	[A_RESPONSE_LINE] = "http.response_line_invalid",
-	[A_HEADER_INVALID] = "http.header_invalid",
-	[A_HEADER_LIMIT] = "http.header_limit",
-	[A_BARE_LF] = "http.bare_lf",
-	[A_BARE_CR] = "http.bare_cr",
-	[A_OBS_FOLD] = "http.obs_fold",
-	[A_CL_INVALID] = "http.content_length_invalid",
-	[A_CL_DUPLICATE] = "http.content_length_duplicate",
-	[A_CL_TE_BOTH] = "http.cl_te_both",
-	[A_TE_INVALID] = "http.te_invalid",
-	[A_TE_HTTP10] = "http.te_http10",
-	[A_CHUNK_INVALID] = "http.chunk_invalid",
-	[A_TRAILER_INVALID] = "http.trailer_invalid",
-	[A_HOST_MISSING] = "http.host_missing",
-	[A_HOST_DUPLICATE] = "http.host_duplicate",
-	[A_URI_ESCAPE] = "http.uri_invalid_escape",
-	[A_URI_NUL] = "http.uri_encoded_nul",
-	[A_URI_ABOVE_ROOT] = "http.uri_above_root",
-	[A_PARAM_LIMIT] = "http.param_limit",
-	[A_PIPELINE] = "http.too_many_pipelined",
-	[A_UNSOLICITED] = "http.response_unsolicited",
-	[A_UPGRADE_UNREQUESTED] = "http.upgrade_unrequested",
-	[A_BODY_GAP] = "http.body_gap",
-	[A_STREAM_GAP] = "http.stream_gap",
-	[A_EOF_IN_HEAD] = "http.eof_in_head",
-	[A_EOF_IN_BODY] = "http.eof_in_body",
+#define X(e, name) [e] = name,
+	HTTP_ANOMALIES(X)
+#undef X
 };
 
 _Static_assert(A__MAX <= 32, "anomalies are deduplicated in a 32-bit mask");
@@ -479,20 +461,6 @@ static int check_status_line(const uint8_t *l, size_t n, unsigned *status, struc
 
 /* ---- request target ---- */
 
-/* RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
-static bool is_scheme(struct dpi_slice s)
-{
-	if (!s.len || !(lower(s.p[0]) >= 'a' && lower(s.p[0]) <= 'z'))
-		return false;
-	for (size_t i = 1; i < s.len; i++) {
-		uint8_t c = lower(s.p[i]);
-
-		if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '+' || c == '-' || c == '.'))
-			return false;
-	}
-	return true;
-}
-
 static void uri_flags_anom(struct dpi_http_state *st, unsigned flags)
 {
 	if (flags & DPI_URI_BAD_ESCAPE)
@@ -505,102 +473,61 @@ static void uri_flags_anom(struct dpi_http_state *st, unsigned flags)
 		anom(st, DPI_TO_SERVER, A_PARAM_LIMIT);
 }
 
-/* Split the target into authority, path and query; normalise the path and
- * decode the query into st->dec (reserved by the caller). */
+/* Split the target; normalise the path and decode the query into st->dec
+ * (reserved by the caller). */
 static void parse_target(struct dpi_http_state *st, struct head_info *hi)
 {
 	struct dpi_http_request *rq = &st->req;
 	struct dpi_slice u = rq->uri;
-	size_t ps = 0, pe, i;
+	struct dpi_uri_target t;
 	unsigned flags = 0;
 	uint8_t *out;
 
-	for (i = 0; i < u.len; i++)
+	for (size_t i = 0; i < u.len; i++)
 		if (u.p[i] < 0x20 || u.p[i] == 0x7f) {
 			anom(st, DPI_TO_SERVER, A_REQUEST_LINE);
 			break;
 		}
 	if (rq->flags & DPI_HTTP_F_CONNECT) {
-		/* authority-form: no path */
-		hi->authority = u;
-		rq->uri_norm = mkslice(NULL, 0);
+		hi->authority = u; /* authority-form: no path */
 		return;
 	}
-	if (u.len == 1 && u.p[0] == '*') {
+	dpi_uri_split_target(u.p, u.len, &t);
+	if (t.form == DPI_URI_ASTERISK) {
 		static const uint8_t star[] = "*";
 
 		rq->uri_norm = mkslice(star, 1);
 		return;
 	}
-	if (u.p[0] != '/') {
-		const uint8_t *colon = memchr(u.p, ':', u.len);
-		size_t c = colon ? (size_t)(colon - u.p) : 0;
-
-		if (colon && is_scheme(mkslice(u.p, c)) && u.len - c >= 3 && u.p[c + 1] == '/' &&
-		    u.p[c + 2] == '/') {
-			size_t as = c + 3, ae = as;
-
-			while (ae < u.len && u.p[ae] != '/' && u.p[ae] != '?' && u.p[ae] != '#')
-				ae++;
-			hi->authority = mkslice(u.p + as, ae - as);
-			hi->absolute = true;
-			rq->flags |= DPI_HTTP_F_ABSOLUTE_FORM;
-			ps = ae;
-		} else {
-			/* Neither origin- nor absolute-form: normalised as if
-			 * it started with '/', and reported. */
-			anom(st, DPI_TO_SERVER, A_REQUEST_LINE);
-		}
+	if (t.form == DPI_URI_ABSOLUTE) {
+		hi->authority = t.authority;
+		rq->flags |= DPI_HTTP_F_ABSOLUTE_FORM;
+	} else if (t.form == DPI_URI_OTHER) {
+		/* Normalised as if it started with '/', and reported. */
+		anom(st, DPI_TO_SERVER, A_REQUEST_LINE);
 	}
-	for (pe = ps; pe < u.len && u.p[pe] != '?'; pe++)
-		;
 	out = st->dec.p + st->dec_used;
-	rq->uri_norm = mkslice(out, dpi_uri_normalize_path(u.p + ps, pe - ps, out, &flags));
+	rq->uri_norm = mkslice(out, dpi_uri_normalize_path(t.path.p, t.path.len, out, &flags));
 	st->dec_used += rq->uri_norm.len;
-	if (pe < u.len) {
-		rq->query = mkslice(u.p + pe + 1, u.len - pe - 1);
+	if (t.has_query) {
+		rq->query = t.query;
 		out = st->dec.p + st->dec_used;
-		rq->n_params = (uint32_t)dpi_uri_params(rq->query.p, rq->query.len, st->qparams,
+		rq->n_params = (uint32_t)dpi_uri_params(t.query.p, t.query.len, st->qparams,
 							DPI_HTTP_MAX_PARAMS, out, &flags);
 		rq->params = st->qparams;
-		st->dec_used += rq->query.len;
+		st->dec_used += t.query.len;
 	}
 	uri_flags_anom(st, flags);
 }
 
-/* Host without userinfo, port, brackets or trailing dots, lower-cased into
- * st->dec. */
+/* Host as policies compare it, into st->dec. */
 static void set_hostname(struct dpi_http_state *st, struct dpi_slice h)
 {
-	size_t s = 0, e = h.len;
 	uint8_t *out = st->dec.p + st->dec_used;
+	size_t n = h.len ? dpi_uri_hostname(h.p, h.len, out) : 0;
 
-	if (!h.len) {
-		st->req.hostname = mkslice(NULL, 0);
-		return;
-	}
-	for (size_t i = 0; i < h.len; i++)
-		if (h.p[i] == '@')
-			s = i + 1;
-	if (s < e && h.p[s] == '[') {
-		const uint8_t *rb = memchr(h.p + s, ']', e - s);
-
-		s++;
-		if (rb)
-			e = (size_t)(rb - h.p);
-	} else {
-		const uint8_t *colon = memchr(h.p + s, ':', e - s);
-
-		/* One colon: a port. More: an unbracketed IPv6 address. */
-		if (colon && !memchr(colon + 1, ':', (size_t)(h.p + e - colon - 1)))
-			e = (size_t)(colon - h.p);
-	}
-	while (e > s && h.p[e - 1] == '.')
-		e--;
-	for (size_t i = s; i < e; i++)
-		out[i - s] = lower(h.p[i]);
-	st->req.hostname = mkslice(out, e > s ? e - s : 0);
-	st->dec_used += e > s ? e - s : 0;
+	st->req.hostname = mkslice(out, n);
+	st->dec_used += n;
 }
 
 /* ---- head ---- */
@@ -1221,6 +1148,9 @@ static long find_line(struct http_dir *d, const uint8_t *p, size_t n, size_t max
 	return lim == max ? -2 : -1;
 }
 
+/* Framing is lost: report the message in progress (defined below). */
+static void give_up(struct dpi_http_state *st, unsigned dir, uint32_t flags);
+
 static int do_chunk_size(struct dpi_http_state *st, unsigned dir, const uint8_t *p, size_t n)
 {
 	struct http_dir *d = &st->d[dir];
@@ -1271,6 +1201,7 @@ static int do_chunk_size(struct dpi_http_state *st, unsigned dir, const uint8_t 
 	return (int)e + 1;
 bad:
 	anom(st, dir, A_CHUNK_INVALID);
+	give_up(st, dir, DPI_HTTP_F_FRAMING_INVALID);
 	return -EBADMSG;
 }
 
@@ -1292,6 +1223,7 @@ static int do_chunk_end(struct dpi_http_state *st, unsigned dir, const uint8_t *
 		}
 	}
 	anom(st, dir, A_CHUNK_INVALID);
+	give_up(st, dir, DPI_HTTP_F_FRAMING_INVALID);
 	return -EBADMSG;
 }
 

@@ -33,12 +33,14 @@
  * bytes consumed up to the end of its head, and from then on
  * dpi_http_opaque() is true and dpi_http_parse() consumes whatever it is
  * given without looking at it (a caller that wants to inspect the tunnel
- * hands those bytes to another parser instead). After a CONNECT or an
- * Upgrade request, requests are not parsed further until the answer is
- * known: dpi_http_parse() returns DPI_NEED_MORE for the direction to the
- * server until then.
+ * hands those bytes to another parser instead). Between a CONNECT or
+ * Upgrade request and its answer, requests that follow are parsed as usual
+ * (a refused CONNECT may be followed by more requests), but bytes to the
+ * server that aren't a request may be the tunnel, sent early: they are held
+ * (DPI_NEED_MORE, nothing consumed) instead of failing, until the answer
+ * either opens the tunnel or makes them a failure on the next call.
  *
- * Memory: the state is about 13 KiB; buffers for head copies, decoded fields
+ * Memory: the state is about 11 KiB; buffers for head copies, decoded fields
  * and the body prefix are allocated when a message needs them, grow to their
  * caps, and those above 8 KiB are released when their message ends.
  *
@@ -157,8 +159,9 @@ void dpi_http_free(struct dpi_http_state *st);
  *             stays failed: later calls return -EBADMSG too.
  *   -ENOMEM   a buffer could not be allocated (the direction fails too).
  *   -EINVAL   bad arguments.
- * A head never needs more than DPI_HTTP_MAX_HEAD < DPI_MAX_PENDING bytes
- * held; bodies are consumed as they arrive.
+ * At most DPI_HTTP_MAX_HEAD - 1 < DPI_MAX_PENDING bytes are left
+ * unconsumed (a head or a chunk line in the making), except possible tunnel
+ * bytes (above); bodies are consumed as they arrive.
  */
 int dpi_http_parse(struct dpi_http_state *st, unsigned dir, const uint8_t *buf, size_t len,
 		   const struct dpi_http_cb *cb, void *ctx);
@@ -168,7 +171,9 @@ int dpi_http_parse(struct dpi_http_state *st, unsigned dir, const uint8_t *buf, 
  * far; the bytes the last dpi_http_parse() left unconsumed precede the hole
  * and can't be completed, so the caller drops them. Inside a body the hole is
  * skipped ("http.body_gap"; a request not yet reported is reported now, with
- * DPI_HTTP_F_GAP). Anywhere else the direction fails ("http.stream_gap").
+ * DPI_HTTP_F_GAP; its body holds the bytes before the hole). Anywhere else
+ * the direction fails ("http.stream_gap"), a message in progress is reported
+ * with DPI_HTTP_F_INCOMPLETE.
  */
 void dpi_http_gap(struct dpi_http_state *st, unsigned dir, uint32_t len,
 		  const struct dpi_http_cb *cb, void *ctx);

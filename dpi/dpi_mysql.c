@@ -159,8 +159,8 @@ static uint32_t caps(const struct dpi_mysql_state *st)
 	return st->have_greeting ? st->client_caps & st->server_caps : st->client_caps;
 }
 
-static void set_name(char *dst, uint16_t *dst_len, struct dpi_slice s, const struct dpi_mysql_cb *cb,
-		     void *ctx)
+static void set_name(char *dst, uint16_t *dst_len, struct dpi_slice s,
+		     const struct dpi_mysql_cb *cb, void *ctx)
 {
 	uint32_t n = s.len;
 
@@ -242,8 +242,8 @@ static void server_err(struct dpi_mysql_state *st, const uint8_t *p, uint32_t n,
 
 /* OK packet (or an EOF-marked OK with CLIENT_DEPRECATE_EOF). Returns the
  * status flags; follows a schema change the server reports. */
-static uint16_t server_ok(struct dpi_mysql_state *st, const uint8_t *p, uint32_t n, bool resultset_end,
-			  const struct dpi_mysql_cb *cb, void *ctx)
+static uint16_t server_ok(struct dpi_mysql_state *st, const uint8_t *p, uint32_t n,
+			  bool resultset_end, const struct dpi_mysql_cb *cb, void *ctx)
 {
 	struct rd r = {p + 1, p + n, false};
 	uint64_t affected;
@@ -286,8 +286,8 @@ static uint16_t server_ok(struct dpi_mysql_state *st, const uint8_t *p, uint32_t
 				anomaly(cb, ctx, "mysql.malformed");
 		}
 	}
-	report_response(st, resultset_end ? DPI_MYSQL_RESP_RESULTSET : DPI_MYSQL_RESP_OK, affected, 0,
-			cb, ctx);
+	report_response(st, resultset_end ? DPI_MYSQL_RESP_RESULTSET : DPI_MYSQL_RESP_OK,
+			affected, 0, cb, ctx);
 	return status;
 }
 
@@ -578,13 +578,15 @@ static void client_command(struct dpi_mysql_state *st, const uint8_t *p, uint32_
 	case DPI_MYSQL_COM_QUERY:
 		if ((caps(st) & DPI_MYSQL_CLIENT_QUERY_ATTRIBUTES) && !skip_query_attrs(&r)) {
 			/* A truncated payload may cut the attributes short too. */
-			anomaly(cb, ctx, truncated ? "mysql.statement_truncated" : "mysql.malformed");
+			anomaly(cb, ctx,
+				truncated ? "mysql.statement_truncated" : "mysql.malformed");
 			return;
 		}
 		report_query(st, DPI_MYSQL_QUERY, r.p, (uint32_t)(r.end - r.p), truncated, cb, ctx);
 		break;
 	case DPI_MYSQL_COM_STMT_PREPARE:
-		report_query(st, DPI_MYSQL_PREPARE, r.p, (uint32_t)(r.end - r.p), truncated, cb, ctx);
+		report_query(st, DPI_MYSQL_PREPARE, r.p, (uint32_t)(r.end - r.p), truncated, cb,
+			     ctx);
 		break;
 	case DPI_MYSQL_COM_INIT_DB:
 		text.p = r.p;

@@ -19,9 +19,11 @@
  *    the parse call returns the bytes consumed up to there (possibly
  *    DPI_NEED_MORE); the bytes after it are a TLS stream the caller may hand
  *    to dpi_tls. The direction is then opaque: further calls consume
- *    everything they are given. The server direction follows at its next
- *    packet. CLIENT_COMPRESS makes both directions opaque the same way, with
- *    the anomaly "mysql.compressed".
+ *    everything they are given. So DPI_NEED_MORE with dpi_mysql_opaque()
+ *    true means "stopped where encryption begins": hand the bytes to dpi_tls
+ *    or call again, rather than wait for more. The server direction follows
+ *    at its next packet. CLIENT_COMPRESS makes both directions opaque the
+ *    same way, with the anomaly "mysql.compressed".
  *  - COM_QUERY, COM_STMT_PREPARE and COM_INIT_DB with their text (the
  *    statement is not analysed here), every other command by number,
  *  - ERR packets (login failures included), and the end of each command's

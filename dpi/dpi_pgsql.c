@@ -43,8 +43,8 @@ static bool cstr(const uint8_t **p, const uint8_t *end, struct dpi_slice *ret)
 	return true;
 }
 
-static void set_name(char *dst, uint16_t *dst_len, struct dpi_slice s, const struct dpi_pgsql_cb *cb,
-		     void *ctx)
+static void set_name(char *dst, uint16_t *dst_len, struct dpi_slice s,
+		     const struct dpi_pgsql_cb *cb, void *ctx)
 {
 	uint32_t n = s.len;
 
@@ -254,7 +254,8 @@ static void report_query(struct dpi_pgsql_state *st, uint8_t type, const uint8_t
 	} else {
 		q.kind = DPI_PGSQL_PARSE;
 		if (!cstr(&cur, end, &q.statement)) {
-			anomaly(cb, ctx, truncated ? "pgsql.statement_truncated" : "pgsql.malformed");
+			anomaly(cb, ctx,
+				truncated ? "pgsql.statement_truncated" : "pgsql.malformed");
 			return;
 		}
 		if (!cstr(&cur, end, &q.text)) {

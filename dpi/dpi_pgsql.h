@@ -21,6 +21,9 @@
  * encrypted bytes begin; the parse call returns the bytes consumed up to there
  * (possibly DPI_NEED_MORE); the rest is a TLS stream the caller may hand to
  * dpi_tls. The direction is opaque after that: further calls consume all.
+ * So DPI_NEED_MORE with dpi_pgsql_opaque() true means "stopped where
+ * encryption begins": hand the bytes to dpi_tls or call again, rather than
+ * wait for more.
  *
  * Then typed messages [type][4-byte length including itself][payload], both
  * ways. Reported: 'Q' simple query and 'P' Parse (statement name and text; the

@@ -40,7 +40,8 @@ enum dpi_sql_dialect {
 enum dpi_sql_tok {
 	DPI_SQL_TOK_EOF = 0,  /* end of the text; text is empty */
 	DPI_SQL_TOK_WORD,     /* keyword or unquoted identifier (also MySQL 1abc) */
-	DPI_SQL_TOK_QIDENT,   /* quoted identifier: MySQL `x`, PostgreSQL "x", U&"x" */
+	DPI_SQL_TOK_QIDENT,   /* quoted identifier: MySQL `x` (and "x" with ANSI_QUOTES),
+			       * PostgreSQL "x", U&"x" */
 	DPI_SQL_TOK_STRING,   /* literal: '..', MySQL "..", E'', B'', X'', N'', U&'', $$..$$ */
 	DPI_SQL_TOK_NUMBER,   /* 12, 1.5e3, .5, 0x1F, 0b101 */
 	DPI_SQL_TOK_PARAM,    /* placeholder: PostgreSQL $1, MySQL ? */

@@ -6,6 +6,7 @@
 #include "dpi_uri.h"
 
 #include <stdbool.h>
+#include <string.h>
 
 static int hexval(uint8_t c)
 {
@@ -152,4 +153,94 @@ size_t dpi_uri_params(const uint8_t *in, size_t len, struct dpi_uri_param *param
 		n++;
 	}
 	return n;
+}
+
+static struct dpi_slice mkslice(const uint8_t *p, size_t len)
+{
+	struct dpi_slice s = {len ? p : NULL, (uint32_t)len};
+
+	return s;
+}
+
+static uint8_t lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
+}
+
+/* RFC 3986 3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+static bool is_scheme(const uint8_t *p, size_t n)
+{
+	if (!n || !(lower(p[0]) >= 'a' && lower(p[0]) <= 'z'))
+		return false;
+	for (size_t i = 1; i < n; i++) {
+		uint8_t c = lower(p[i]);
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
+void dpi_uri_split_target(const uint8_t *u, size_t len, struct dpi_uri_target *t)
+{
+	size_t ps = 0, pe;
+
+	memset(t, 0, sizeof(*t));
+	if (len == 1 && u[0] == '*') {
+		t->form = DPI_URI_ASTERISK;
+		return;
+	}
+	t->form = DPI_URI_ORIGIN;
+	if (len && u[0] != '/') {
+		const uint8_t *colon = memchr(u, ':', len);
+		size_t c = colon ? (size_t)(colon - u) : 0;
+
+		t->form = DPI_URI_OTHER;
+		if (colon && is_scheme(u, c) && len - c >= 3 && u[c + 1] == '/' && u[c + 2] == '/') {
+			size_t as = c + 3, ae = as;
+
+			while (ae < len && u[ae] != '/' && u[ae] != '?' && u[ae] != '#')
+				ae++;
+			t->form = DPI_URI_ABSOLUTE;
+			t->authority = mkslice(u + as, ae - as);
+			ps = ae;
+		}
+	}
+	for (pe = ps; pe < len && u[pe] != '?'; pe++)
+		;
+	t->path = mkslice(u + ps, pe - ps);
+	if (pe < len) {
+		t->has_query = 1;
+		t->query = mkslice(u + pe + 1, len - pe - 1);
+	}
+}
+
+size_t dpi_uri_hostname(const uint8_t *in, size_t len, uint8_t *out)
+{
+	size_t s = 0, e = len;
+
+	if (!len)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (in[i] == '@')
+			s = i + 1;
+	if (s < e && in[s] == '[') {
+		const uint8_t *rb = memchr(in + s, ']', e - s);
+
+		s++;
+		if (rb)
+			e = (size_t)(rb - in);
+	} else if (s < e) {
+		const uint8_t *colon = memchr(in + s, ':', e - s);
+
+		/* One colon: a port. More: an unbracketed IPv6 address. */
+		if (colon && !memchr(colon + 1, ':', (size_t)(in + e - colon - 1)))
+			e = (size_t)(colon - in);
+	}
+	while (e > s && in[e - 1] == '.')
+		e--;
+	for (size_t i = s; i < e; i++)
+		out[i - s] = lower(in[i]);
+	return e > s ? e - s : 0;
 }

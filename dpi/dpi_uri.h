@@ -33,6 +33,34 @@ struct dpi_uri_param {
 	struct dpi_slice value;
 };
 
+/* The four shapes of a request target (RFC 9112 3.2), less authority-form,
+ * which only CONNECT uses and the caller recognises by the method. */
+enum dpi_uri_form {
+	DPI_URI_ORIGIN,   /* "/path?query" */
+	DPI_URI_ABSOLUTE, /* "scheme://authority/path?query" */
+	DPI_URI_ASTERISK, /* "*" */
+	DPI_URI_OTHER,    /* anything else: path and query split as for origin */
+};
+
+/* Parts of a request target: slices into the target. */
+struct dpi_uri_target {
+	enum dpi_uri_form form;
+	struct dpi_slice authority; /* absolute-form only */
+	struct dpi_slice path;      /* without the query */
+	struct dpi_slice query;     /* after the first '?' */
+	int has_query;
+};
+
+/* Split the request target @u (@len bytes) into @t. Never fails. */
+void dpi_uri_split_target(const uint8_t *u, size_t len, struct dpi_uri_target *t);
+
+/*
+ * The host of a Host value or an authority, as policies compare it: without
+ * userinfo, port, IPv6 brackets and trailing dots, lower-cased, into @out
+ * (room for @len bytes). Returns its length.
+ */
+size_t dpi_uri_hostname(const uint8_t *in, size_t len, uint8_t *out);
+
 /*
  * Percent-decode @len bytes at @in into @out, which must have room for @len
  * bytes (decoding never grows). With @plus, '+' decodes to a space (query

@@ -678,6 +678,23 @@ static void test_head_204_304(void)
 	rec_free(r);
 }
 
+static void test_early_response(void)
+{
+	/* The server refuses before the body is in: the response comes first,
+	 * paired by tx_id. */
+	struct rec *r = RUN_STEPS(
+		S(0, "POST /up HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\nab"),
+		S(1, "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"),
+		S(0, "cdefghij"), SEND(0), SEND(1));
+
+	CHECK(has(r, "RSP tx=0 HTTP/1.1 413"));
+	CHECK(strstr(r->log, "RSP tx=0") < strstr(r->log, "REQ tx=0"));
+	CHECK_EQ(r->req[0].body_n, 10);
+	CHECK(r->resp[0].flags & DPI_HTTP_F_CLOSE);
+	CHECK_EQ(r->n_anom, 0);
+	rec_free(r);
+}
+
 static void test_100_continue(void)
 {
 	struct rec *r = RUN_STEPS(
@@ -717,6 +734,16 @@ static void test_connect(void)
 	CHECK(has(r, "OPAQUE"));
 	CHECK(!has(r, "ERR") && !has(r, "HELD"));
 	CHECK_EQ(r->n_anom, 0);
+	rec_free(r);
+
+	/* Tunnel bytes sent before a refusal: held, then not HTTP. */
+	r = RUN_STEPS(S(0, "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n\x16\x03\x01"),
+		      S(1, "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n"),
+		      S(0, "\x02\x00"));
+	CHECK_EQ(r->n_req, 1);
+	CHECK(has(r, "RSP tx=0 HTTP/1.1 403 Forbidden"));
+	CHECK(has(r, "ANOM http.request_line_invalid\nERR 0 -74"));
+	CHECK(!has(r, "OPAQUE"));
 	rec_free(r);
 
 	/* Refused: HTTP goes on. */
@@ -796,6 +823,46 @@ static void test_normalise(void)
 	norm("/.../x", "/.../x", 0);
 	norm("/.hidden/..x", "/.hidden/..x", 0);
 	norm("%2F%2Fa%2F.%2F", "/a/", 0);
+
+	static const struct {
+		const char *in, *authority, *path, *query;
+		enum dpi_uri_form form;
+	} targets[] = {
+		{"/a?b", "", "/a", "b", DPI_URI_ORIGIN},
+		{"/a?", "", "/a", "", DPI_URI_ORIGIN},
+		{"*", "", "", "", DPI_URI_ASTERISK},
+		{"http://h:1/p?q=?", "h:1", "/p", "q=?", DPI_URI_ABSOLUTE},
+		{"HTTPS://h", "h", "", "", DPI_URI_ABSOLUTE},
+		{"x-y+z.1://h?q", "h", "", "q", DPI_URI_ABSOLUTE},
+		{"1http://h/", "", "1http://h/", "", DPI_URI_OTHER},
+		{"index.html", "", "index.html", "", DPI_URI_OTHER},
+		{"a:b", "", "a:b", "", DPI_URI_OTHER},
+	};
+	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+		struct dpi_uri_target t;
+		char a[64], pa[64], q[64];
+
+		dpi_uri_split_target((const uint8_t *)targets[i].in, strlen(targets[i].in), &t);
+		esc(a, sizeof(a), t.authority);
+		esc(pa, sizeof(pa), t.path);
+		esc(q, sizeof(q), t.query);
+		CHECK_EQ(t.form, targets[i].form);
+		CHECK(!strcmp(a, targets[i].authority) && !strcmp(pa, targets[i].path) &&
+		      !strcmp(q, targets[i].query));
+	}
+	static const char *const hosts[][2] = {
+		{"Example.COM", "example.com"}, {"example.com.:80", "example.com"},
+		{"u:p@H:8080", "h"},            {"[::1]:443", "::1"},
+		{"[FE80::1", "fe80::1"},        {"fe80::1", "fe80::1"},
+		{"...", ""},                    {"@", ""},
+		{":80", ""},
+	};
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		uint8_t o[64];
+		size_t n = dpi_uri_hostname((const uint8_t *)hosts[i][0], strlen(hosts[i][0]), o);
+
+		CHECK(n == strlen(hosts[i][1]) && !memcmp(o, hosts[i][1], n));
+	}
 
 	uint8_t out[64];
 	unsigned flags = 0;
@@ -1336,6 +1403,59 @@ static void test_host(void)
 	rec_free(r);
 }
 
+static void test_more_limits(void)
+{
+	char *buf = malloc(3 * DPI_HTTP_MAX_HEAD);
+	size_t n;
+	struct rec *r;
+
+	/* Query parameters past the cap: kept up to it, reported. */
+	n = (size_t)snprintf(buf, 64, "GET /p?");
+	for (int i = 0; i < 70; i++)
+		n += (size_t)snprintf(buf + n, 32, "k%d=%d&", i, i);
+	n += (size_t)snprintf(buf + n, 64, " HTTP/1.1\r\nHost: h\r\n\r\n");
+	{
+		struct step st[] = {{DATA, 0, buf, n}};
+
+		r = run(st, 1);
+	}
+	CHECK_EQ(r->n_req, 1);
+	CHECK_EQ(r->req[0].n_params, DPI_HTTP_MAX_PARAMS);
+	CHECK(has(r, "ANOM http.param_limit"));
+	rec_free(r);
+
+	/* A chunk-size line (extensions) longer than its cap. */
+	n = (size_t)snprintf(buf, 128, "POST / HTTP/1.1\r\nHost: h\r\n"
+					"Transfer-Encoding: chunked\r\n\r\n5;x=");
+	memset(buf + n, 'e', DPI_HTTP_MAX_CHUNK_LINE);
+	n += DPI_HTTP_MAX_CHUNK_LINE;
+	{
+		struct step st[] = {{DATA, 0, buf, n}};
+
+		r = run(st, 1);
+	}
+	/* Framing is lost, but the request head was seen: it is reported
+	 * (FRAMING_INVALID) so the policy still decides on it. */
+	CHECK(has(r, "ANOM http.chunk_invalid\n"));
+	CHECK(has(r, "ERR 0 -74"));
+	CHECK_EQ(r->n_req, 1);
+	rec_free(r);
+
+	/* A trailer section larger than a head may be. */
+	n = (size_t)snprintf(buf, 128, "POST / HTTP/1.1\r\nHost: h\r\n"
+					"Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n");
+	while (n < 2 * DPI_HTTP_MAX_HEAD)
+		n += (size_t)snprintf(buf + n, 64, "X-Trailer-%zu: some value\r\n", n);
+	{
+		struct step st[] = {{DATA, 0, buf, n}};
+
+		r = run(st, 1);
+	}
+	CHECK(has(r, "ANOM http.header_limit\nERR 0 -74"));
+	rec_free(r);
+	free(buf);
+}
+
 static void test_trailers_and_fail_state(void)
 {
 	struct rec *r = RUN_STEPS(S(0, "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -1383,6 +1503,7 @@ int main(int argc, char **argv)
 	RUN(test_chunked);
 	RUN(test_head_204_304);
 	RUN(test_100_continue);
+	RUN(test_early_response);
 	RUN(test_connect);
 	RUN(test_upgrade);
 	RUN(test_normalise);
@@ -1397,6 +1518,7 @@ int main(int argc, char **argv)
 	RUN(test_pipeline_limit);
 	RUN(test_body_cap);
 	RUN(test_host);
+	RUN(test_more_limits);
 	RUN(test_trailers_and_fail_state);
 	printf("%lu scenario plays compared\n", scenarios_played);
 	arena_free();

@@ -406,7 +406,7 @@ static void sim_feed(struct sim *s, unsigned dir, const uint8_t *p, size_t n)
 				s->plen[dir] = 0;
 				break;
 			}
-			if (r == 0)
+			if (r == 0 && !dpi_mysql_opaque(&s->st, dir))
 				break;
 			if ((size_t)r > s->plen[dir])
 				abort();
