@@ -17,6 +17,10 @@
  * ending in chunked, or an invalid chunk size stop the direction instead of
  * guessing. What doesn't change framing (bare LF, obs-fold, extra spaces in
  * the request line) is accepted and reported.
+ *
+ * This file finds where each message and its body begin and end; reading
+ * a complete head (start line, header fields, request target) is
+ * dpi_http_head.c's.
  */
 #include "dpi_http.h"
 
@@ -25,42 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every anomaly this parser reports: its enum name and its event string. */
-#define HTTP_ANOMALIES(X)                                       \
-	X(A_REQUEST_LINE, "http.request_line_invalid")          \
-	X(A_RESPONSE_LINE, "http.response_line_invalid")        \
-	X(A_HEADER_INVALID, "http.header_invalid")              \
-	X(A_HEADER_LIMIT, "http.header_limit")                  \
-	X(A_BARE_LF, "http.bare_lf")                            \
-	X(A_BARE_CR, "http.bare_cr")                            \
-	X(A_OBS_FOLD, "http.obs_fold")                          \
-	X(A_CL_INVALID, "http.content_length_invalid")          \
-	X(A_CL_DUPLICATE, "http.content_length_duplicate")      \
-	X(A_CL_TE_BOTH, "http.cl_te_both")                      \
-	X(A_TE_INVALID, "http.te_invalid")                      \
-	X(A_TE_HTTP10, "http.te_http10")                        \
-	X(A_CHUNK_INVALID, "http.chunk_invalid")                \
-	X(A_TRAILER_INVALID, "http.trailer_invalid")            \
-	X(A_HOST_MISSING, "http.host_missing")                  \
-	X(A_HOST_DUPLICATE, "http.host_duplicate")              \
-	X(A_URI_ESCAPE, "http.uri_invalid_escape")              \
-	X(A_URI_NUL, "http.uri_encoded_nul")                    \
-	X(A_URI_ABOVE_ROOT, "http.uri_above_root")              \
-	X(A_PARAM_LIMIT, "http.param_limit")                    \
-	X(A_PIPELINE, "http.too_many_pipelined")                \
-	X(A_UNSOLICITED, "http.response_unsolicited")           \
-	X(A_UPGRADE_UNREQUESTED, "http.upgrade_unrequested")    \
-	X(A_BODY_GAP, "http.body_gap")                          \
-	X(A_STREAM_GAP, "http.stream_gap")                      \
-	X(A_EOF_IN_HEAD, "http.eof_in_head")                    \
-	X(A_EOF_IN_BODY, "http.eof_in_body")
-
-enum anom {
-#define X(e, name) e,
-	HTTP_ANOMALIES(X)
-#undef X
-	A__MAX
-};
+#include "dpi_http_int.h"
 
 static const char *const anom_names[A__MAX] = {
 #define X(e, name) [e] = name,
@@ -68,19 +37,7 @@ static const char *const anom_names[A__MAX] = {
 #undef X
 };
 
-_Static_assert(A__MAX <= 32, "anomalies are deduplicated in a 32-bit mask");
 _Static_assert(DPI_HTTP_MAX_HEAD < DPI_MAX_PENDING, "a head must fit what the caller holds");
-
-enum dstate {
-	S_HEAD,       /* before or inside a start line and header fields */
-	S_BODY_CL,    /* Content-Length body, d->remaining left */
-	S_CHUNK_SIZE, /* chunk-size line */
-	S_CHUNK_DATA, /* chunk data, d->remaining left */
-	S_CHUNK_END,  /* CRLF after chunk data */
-	S_TRAILER,    /* trailer section after the last chunk */
-	S_BODY_CLOSE, /* response body delimited by the connection's close */
-	S_DEAD,       /* failed, or ended */
-};
 
 /* Outstanding requests remember only what the response's framing needs. */
 #define K_HEAD    1u
@@ -90,70 +47,9 @@ enum dstate {
 /* Buffers above this size are released when their message ends. */
 #define KEEP_BUF (8u * 1024u)
 
-struct gbuf {
-	uint8_t *p;
-	size_t cap;
-};
-
-struct http_dir {
-	enum dstate state;
-	uint32_t scan;       /* S_HEAD, line states: bytes already examined */
-	uint32_t line_start; /* S_HEAD: offset of the line being scanned */
-	bool method_done;    /* S_HEAD: start line's first word checked */
-	bool live;           /* the view holds an unreported message's head */
-	uint32_t held;       /* bytes the last parse left unconsumed */
-	uint32_t anoms;      /* anomalies reported for the current message */
-	uint32_t trailer_len;
-	uint64_t remaining;  /* S_BODY_CL: body bytes; S_CHUNK_DATA: chunk bytes */
-	uint64_t body_len;
-	uint64_t msgs;       /* messages completed, interim responses included */
-	const uint8_t *head_base;
-	uint32_t head_len;
-	struct gbuf head;    /* copy of a head that outlives its call */
-	struct dpi_http_header hdr[DPI_HTTP_MAX_HEADERS];
-};
-
-struct dpi_http_state {
-	struct http_dir d[2];
-	struct dpi_http_request req;
-	struct dpi_http_response resp;
-	struct dpi_uri_param qparams[DPI_HTTP_MAX_PARAMS];
-	struct dpi_uri_param fparams[DPI_HTTP_MAX_PARAMS];
-	struct gbuf dec;   /* uri_norm, hostname, query parameters */
-	size_t dec_used;
-	struct gbuf body;  /* request body prefix */
-	size_t body_kept;
-	struct gbuf fdec;  /* form parameters */
-	bool collecting;   /* request body still goes into st->body */
-	bool fired;        /* current request reported */
-	bool form;         /* current request is x-www-form-urlencoded */
-	bool opaque;
-	uint8_t queue[DPI_HTTP_MAX_PIPELINE];
-	uint32_t q_head, q_len;
-	uint64_t q_lost;   /* requests past a full queue, kinds forgotten */
-	uint64_t n_req, n_resp;
-	bool gate;         /* a CONNECT/Upgrade request awaits its answer: bytes
-			    * to the server that aren't HTTP may be the tunnel's */
-	uint64_t gate_tx;
-	uint8_t gate_kind;
-	const struct dpi_http_cb *cb; /* of the current call only */
-	void *ctx;
-};
-
-/* What the header fields say about framing, gathered while parsing a head. */
-struct head_info {
-	unsigned version;
-	bool cl_seen, cl_bad, te_seen, te_last_chunked, host_seen, absolute;
-	unsigned te_chunked;
-	uint64_t cl;
-	bool conn_close, conn_keepalive, expect_continue;
-	uint32_t n_headers;
-	struct dpi_slice authority; /* absolute-form or CONNECT target */
-};
-
 /* ---- small helpers ---- */
 
-static void anom(struct dpi_http_state *st, unsigned dir, enum anom a)
+void dpi_http_anom(struct dpi_http_state *st, unsigned dir, enum anom a)
 {
 	struct http_dir *d = &st->d[dir];
 
@@ -190,145 +86,11 @@ static void gbuf_trim(struct gbuf *b)
 	}
 }
 
-static bool is_tchar(uint8_t c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool is_ows(uint8_t c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool is_digit(uint8_t c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
-}
-
-static bool slice_ieq(struct dpi_slice s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	if (s.len != n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(s.p[i]) != (uint8_t)lit[i])
-			return false;
-	return true;
-}
-
 static bool slice_eq(struct dpi_slice s, const char *lit)
 {
 	size_t n = strlen(lit);
 
 	return s.len == n && memcmp(s.p, lit, n) == 0;
-}
-
-static struct dpi_slice mkslice(const uint8_t *p, size_t len)
-{
-	struct dpi_slice s = {len ? p : NULL, (uint32_t)len};
-
-	return s;
-}
-
-/* Whitespace around a field value, including the CR LF of folded lines. */
-static bool is_fws(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static struct dpi_slice trim(const uint8_t *p, size_t len)
-{
-	while (len && is_fws(p[0])) {
-		p++;
-		len--;
-	}
-	while (len && is_fws(p[len - 1]))
-		len--;
-	return mkslice(p, len);
-}
-
-/*
- * Next element of a comma-separated list (Connection, Transfer-Encoding):
- * its token, trimmed, without parameters. Skips empty elements. Returns false
- * at the end of @v.
- */
-static bool next_token(struct dpi_slice v, size_t *pos, struct dpi_slice *tok)
-{
-	size_t i = *pos;
-
-	while (i < v.len) {
-		size_t s = i, e;
-
-		while (i < v.len && v.p[i] != ',')
-			i++;
-		e = i;
-		if (i < v.len)
-			i++;
-		for (size_t k = s; k < e; k++)
-			if (v.p[k] == ';') {
-				e = k;
-				break;
-			}
-		*tok = trim(v.p + s, e - s);
-		if (tok->len) {
-			*pos = i;
-			return true;
-		}
-	}
-	*pos = i;
-	return false;
-}
-
-/* Content-Length: one decimal, or a list of identical ones (RFC 9112 6.3).
- * Returns 0 (*dup set for a list), or -1. */
-static int parse_cl(struct dpi_slice v, uint64_t *ret, bool *dup)
-{
-	size_t i = 0;
-	bool have = false;
-	uint64_t first = 0;
-
-	for (;;) {
-		uint64_t x = 0;
-		size_t digits = 0;
-
-		while (i < v.len && is_fws(v.p[i]))
-			i++;
-		while (i < v.len && is_digit(v.p[i])) {
-			unsigned dg = v.p[i] - '0';
-
-			if (x > (UINT64_MAX - dg) / 10)
-				return -1;
-			x = x * 10 + dg;
-			i++;
-			digits++;
-		}
-		if (!digits)
-			return -1;
-		while (i < v.len && is_fws(v.p[i]))
-			i++;
-		if (have) {
-			if (x != first)
-				return -1;
-			*dup = true;
-		}
-		first = x;
-		have = true;
-		if (i == v.len)
-			break;
-		if (v.p[i] != ',')
-			return -1;
-		i++;
-	}
-	*ret = first;
-	return 0;
 }
 
 /* ---- pipelining queue ---- */
@@ -339,7 +101,7 @@ static void queue_push(struct dpi_http_state *st, uint8_t kind)
 		/* Later requests join the lost ones, so that order is kept.
 		 * Reported once per overflow, not once per request. */
 		if (!st->q_lost++)
-			anom(st, DPI_TO_SERVER, A_PIPELINE);
+			dpi_http_anom(st, DPI_TO_SERVER, A_PIPELINE);
 		return;
 	}
 	st->queue[(st->q_head + st->q_len) % DPI_HTTP_MAX_PIPELINE] = kind;
@@ -362,360 +124,6 @@ static bool queue_pop(struct dpi_http_state *st, uint8_t *kind)
 		return true;
 	}
 	return false;
-}
-
-/* ---- start lines ---- */
-
-struct words {
-	struct dpi_slice w[3];
-	unsigned n;
-	bool lenient; /* separators other than single SPs */
-};
-
-/* Split on runs of SP/HT into at most 3 words (RFC 9112 3: recipients may
- * parse on whitespace). Returns -1 if more than three. */
-static int split3(const uint8_t *l, size_t n, struct words *ws)
-{
-	size_t i = 0;
-
-	memset(ws, 0, sizeof(*ws));
-	while (i < n) {
-		size_t s, gap = 0;
-
-		while (i < n && is_ows(l[i])) {
-			if (l[i] != ' ')
-				ws->lenient = true;
-			i++;
-			gap++;
-		}
-		if (gap > 1 || (gap && (ws->n == 0 || i == n)))
-			ws->lenient = true;
-		if (i == n)
-			break;
-		if (ws->n == 3)
-			return -1;
-		s = i;
-		while (i < n && !is_ows(l[i]))
-			i++;
-		ws->w[ws->n++] = mkslice(l + s, i - s);
-	}
-	return 0;
-}
-
-/* "HTTP/1.x" -> 10 or 11; 0 if not HTTP/1. */
-static unsigned parse_version(struct dpi_slice v)
-{
-	if (v.len != 8 || memcmp(v.p, "HTTP/1.", 7) != 0 || !is_digit(v.p[7]))
-		return 0;
-	return v.p[7] == '0' ? 10 : 11;
-}
-
-/* Request line: returns -1 if it is not one, 0 if fine, 1 if accepted with
- * irregular whitespace. */
-static int check_request_line(const uint8_t *l, size_t n, struct words *ws)
-{
-	if (split3(l, n, ws) < 0 || ws->n != 3)
-		return -1;
-	if (ws->w[0].len > DPI_HTTP_MAX_METHOD)
-		return -1;
-	for (size_t i = 0; i < ws->w[0].len; i++)
-		if (!is_tchar(ws->w[0].p[i]))
-			return -1;
-	if (!parse_version(ws->w[2]))
-		return -1;
-	return ws->lenient ? 1 : 0;
-}
-
-/* Status line: "HTTP/1.x" SP 3DIGIT [SP reason]. Returns -1, 0 or 1 as
- * check_request_line(); *status and *reason filled on success. */
-static int check_status_line(const uint8_t *l, size_t n, unsigned *status, struct dpi_slice *reason)
-{
-	size_t i = 8, sp = 0;
-	int lenient = 0;
-
-	if (n < 8 || !parse_version(mkslice(l, 8)))
-		return -1;
-	while (i < n && is_ows(l[i])) {
-		if (l[i] != ' ')
-			lenient = 1;
-		i++;
-		sp++;
-	}
-	if (sp == 0 || n - i < 3 || !is_digit(l[i]) || !is_digit(l[i + 1]) || !is_digit(l[i + 2]))
-		return -1;
-	if (sp > 1)
-		lenient = 1;
-	*status = (unsigned)(l[i] - '0') * 100 + (unsigned)(l[i + 1] - '0') * 10 +
-		  (unsigned)(l[i + 2] - '0');
-	if (*status < 100 || *status > 599)
-		return -1;
-	i += 3;
-	*reason = mkslice(NULL, 0);
-	if (i < n) {
-		if (!is_ows(l[i]))
-			return -1;
-		*reason = mkslice(l + i + 1, n - i - 1);
-	}
-	return lenient;
-}
-
-/* ---- request target ---- */
-
-static void uri_flags_anom(struct dpi_http_state *st, unsigned flags)
-{
-	if (flags & DPI_URI_BAD_ESCAPE)
-		anom(st, DPI_TO_SERVER, A_URI_ESCAPE);
-	if (flags & DPI_URI_ENCODED_NUL)
-		anom(st, DPI_TO_SERVER, A_URI_NUL);
-	if (flags & DPI_URI_ABOVE_ROOT)
-		anom(st, DPI_TO_SERVER, A_URI_ABOVE_ROOT);
-	if (flags & DPI_URI_PARAM_LIMIT)
-		anom(st, DPI_TO_SERVER, A_PARAM_LIMIT);
-}
-
-/* Split the target; normalise the path and decode the query into st->dec
- * (reserved by the caller). */
-static void parse_target(struct dpi_http_state *st, struct head_info *hi)
-{
-	struct dpi_http_request *rq = &st->req;
-	struct dpi_slice u = rq->uri;
-	struct dpi_uri_target t;
-	unsigned flags = 0;
-	uint8_t *out;
-
-	for (size_t i = 0; i < u.len; i++)
-		if (u.p[i] < 0x20 || u.p[i] == 0x7f) {
-			anom(st, DPI_TO_SERVER, A_REQUEST_LINE);
-			break;
-		}
-	if (rq->flags & DPI_HTTP_F_CONNECT) {
-		hi->authority = u; /* authority-form: no path */
-		return;
-	}
-	dpi_uri_split_target(u.p, u.len, &t);
-	if (t.form == DPI_URI_ASTERISK) {
-		static const uint8_t star[] = "*";
-
-		rq->uri_norm = mkslice(star, 1);
-		return;
-	}
-	if (t.form == DPI_URI_ABSOLUTE) {
-		hi->authority = t.authority;
-		rq->flags |= DPI_HTTP_F_ABSOLUTE_FORM;
-	} else if (t.form == DPI_URI_OTHER) {
-		/* Normalised as if it started with '/', and reported. */
-		anom(st, DPI_TO_SERVER, A_REQUEST_LINE);
-	}
-	out = st->dec.p + st->dec_used;
-	rq->uri_norm = mkslice(out, dpi_uri_normalize_path(t.path.p, t.path.len, out, &flags));
-	st->dec_used += rq->uri_norm.len;
-	if (t.has_query) {
-		rq->query = t.query;
-		out = st->dec.p + st->dec_used;
-		rq->n_params = (uint32_t)dpi_uri_params(t.query.p, t.query.len, st->qparams,
-							DPI_HTTP_MAX_PARAMS, out, &flags);
-		rq->params = st->qparams;
-		st->dec_used += t.query.len;
-	}
-	uri_flags_anom(st, flags);
-}
-
-/* Host as policies compare it, into st->dec. */
-static void set_hostname(struct dpi_http_state *st, struct dpi_slice h)
-{
-	uint8_t *out = st->dec.p + st->dec_used;
-	size_t n = h.len ? dpi_uri_hostname(h.p, h.len, out) : 0;
-
-	st->req.hostname = mkslice(out, n);
-	st->dec_used += n;
-}
-
-/* ---- head ---- */
-
-static void header_field(struct dpi_http_state *st, unsigned dir, struct head_info *hi,
-			 const uint8_t *l, size_t colon, size_t end)
-{
-	struct http_dir *d = &st->d[dir];
-	struct dpi_slice name, value;
-	size_t ne = colon;
-	bool dup = false;
-	uint64_t cl = 0;
-
-	while (ne && is_ows(l[ne - 1]))
-		ne--;
-	if (ne != colon)
-		anom(st, dir, A_HEADER_INVALID); /* RFC 9112 5.1: must be rejected */
-	name = mkslice(l, ne);
-	if (!name.len) {
-		anom(st, dir, A_HEADER_INVALID);
-		return;
-	}
-	for (size_t i = 0; i < name.len; i++)
-		if (!is_tchar(name.p[i])) {
-			anom(st, dir, A_HEADER_INVALID);
-			break;
-		}
-	value = trim(l + colon + 1, end - colon - 1);
-	if (hi->n_headers < DPI_HTTP_MAX_HEADERS) {
-		d->hdr[hi->n_headers].name = name;
-		d->hdr[hi->n_headers].value = value;
-		hi->n_headers++;
-	} else {
-		anom(st, dir, A_HEADER_LIMIT);
-	}
-
-	/* Framing fields count even past the storage cap: a Content-Length
-	 * hidden behind 100 fields must not go unseen. */
-	if (slice_ieq(name, "content-length")) {
-		if (parse_cl(value, &cl, &dup) < 0 || (hi->cl_seen && cl != hi->cl)) {
-			hi->cl_bad = true;
-			anom(st, dir, A_CL_INVALID);
-		} else if (dup || hi->cl_seen) {
-			anom(st, dir, A_CL_DUPLICATE);
-		}
-		if (!hi->cl_seen && !hi->cl_bad)
-			hi->cl = cl;
-		hi->cl_seen = true;
-	} else if (slice_ieq(name, "transfer-encoding")) {
-		struct dpi_slice tok;
-		size_t pos = 0;
-
-		hi->te_seen = true;
-		while (next_token(value, &pos, &tok)) {
-			hi->te_last_chunked = slice_ieq(tok, "chunked");
-			hi->te_chunked += hi->te_last_chunked;
-		}
-	} else if (slice_ieq(name, "connection")) {
-		struct dpi_slice tok;
-		size_t pos = 0;
-
-		while (next_token(value, &pos, &tok)) {
-			if (slice_ieq(tok, "close"))
-				hi->conn_close = true;
-			else if (slice_ieq(tok, "keep-alive"))
-				hi->conn_keepalive = true;
-		}
-	} else if (slice_ieq(name, "content-type")) {
-		struct dpi_slice *ct =
-			dir == DPI_TO_SERVER ? &st->req.content_type : &st->resp.content_type;
-
-		if (!ct->p)
-			*ct = value;
-	} else if (dir == DPI_TO_SERVER) {
-		struct dpi_http_request *rq = &st->req;
-
-		if (slice_ieq(name, "host")) {
-			if (hi->host_seen)
-				anom(st, dir, A_HOST_DUPLICATE);
-			else
-				rq->host = value;
-			hi->host_seen = true;
-		} else if (slice_ieq(name, "user-agent")) {
-			if (!rq->user_agent.p)
-				rq->user_agent = value;
-		} else if (slice_ieq(name, "upgrade")) {
-			if (!rq->upgrade.p)
-				rq->upgrade = value;
-			rq->flags |= DPI_HTTP_F_UPGRADE;
-		} else if (slice_ieq(name, "expect")) {
-			if (slice_ieq(value, "100-continue"))
-				hi->expect_continue = true;
-		}
-	}
-}
-
-/* Control characters other than HT in a field line (CR is bare_cr's). */
-static bool has_ctl(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\r') || p[i] == 0x7f)
-			return true;
-	return false;
-}
-
-/*
- * Parse a complete head p[0..n) (it ends with the empty line's LF): the
- * start line into the view, the fields into d->hdr and @hi. Returns 0 or
- * -EBADMSG for a start line that isn't one.
- */
-static int parse_head(struct dpi_http_state *st, unsigned dir, const uint8_t *p, size_t n,
-		      struct head_info *hi)
-{
-	size_t pos = 0, cur = SIZE_MAX, cur_colon = 0, cur_end = 0;
-	bool first = true;
-
-	while (pos < n) {
-		const uint8_t *lf = memchr(p + pos, '\n', n - pos);
-		size_t e = (size_t)(lf - p), ce = e;
-
-		if (ce > pos && p[ce - 1] == '\r')
-			ce--;
-		else
-			anom(st, dir, A_BARE_LF);
-		if (memchr(p + pos, '\r', ce - pos))
-			anom(st, dir, A_BARE_CR);
-		if (first) {
-			struct words ws;
-			unsigned status = 0;
-			struct dpi_slice reason;
-			int r;
-
-			first = false;
-			if (dir == DPI_TO_SERVER) {
-				r = check_request_line(p + pos, ce - pos, &ws);
-				if (r < 0) {
-					anom(st, dir, A_REQUEST_LINE);
-					return -EBADMSG;
-				}
-				st->req.method = ws.w[0];
-				st->req.uri = ws.w[1];
-				st->req.protocol = ws.w[2];
-				hi->version = st->req.version = parse_version(ws.w[2]);
-			} else {
-				r = check_status_line(p + pos, ce - pos, &status, &reason);
-				if (r < 0) {
-					anom(st, dir, A_RESPONSE_LINE);
-					return -EBADMSG;
-				}
-				st->resp.protocol = mkslice(p + pos, 8);
-				st->resp.status = status;
-				st->resp.reason = reason;
-				hi->version = st->resp.version = parse_version(st->resp.protocol);
-			}
-			if (r > 0)
-				anom(st, dir, dir == DPI_TO_SERVER ? A_REQUEST_LINE : A_RESPONSE_LINE);
-		} else if (ce == pos) {
-			break; /* the empty line */
-		} else if (is_ows(p[pos])) {
-			/* obs-fold: continues the previous field's value; before
-			 * any field it is ignored (RFC 9112 2.2). */
-			anom(st, dir, A_OBS_FOLD);
-			if (has_ctl(p + pos, ce - pos))
-				anom(st, dir, A_HEADER_INVALID);
-			if (cur != SIZE_MAX)
-				cur_end = ce;
-		} else {
-			const uint8_t *colon;
-
-			if (cur != SIZE_MAX)
-				header_field(st, dir, hi, p + cur, cur_colon, cur_end - cur);
-			cur = SIZE_MAX;
-			colon = memchr(p + pos, ':', ce - pos);
-			if (!colon) {
-				anom(st, dir, A_HEADER_INVALID);
-			} else {
-				cur = pos;
-				cur_colon = (size_t)(colon - p) - pos;
-				cur_end = ce;
-				if (has_ctl(colon + 1, ce - (size_t)(colon + 1 - p)))
-					anom(st, dir, A_HEADER_INVALID);
-			}
-		}
-		pos = e + 1;
-	}
-	if (cur != SIZE_MAX)
-		header_field(st, dir, hi, p + cur, cur_colon, cur_end - cur);
-	return 0;
 }
 
 /* ---- reporting ---- */
@@ -751,8 +159,8 @@ static int fire_request(struct dpi_http_state *st, uint32_t flags)
 		rq->form = st->fparams;
 		rq->n_form = (uint32_t)dpi_uri_params(st->body.p, st->body_kept, st->fparams,
 						      DPI_HTTP_MAX_PARAMS, st->fdec.p, &uf);
-		uri_flags_anom(st, uf & (DPI_URI_BAD_ESCAPE | DPI_URI_ENCODED_NUL |
-					 DPI_URI_PARAM_LIMIT));
+		dpi_http_uri_flags_anom(st, uf & (DPI_URI_BAD_ESCAPE | DPI_URI_ENCODED_NUL |
+						  DPI_URI_PARAM_LIMIT));
 	}
 	if (d->anoms)
 		rq->flags |= DPI_HTTP_F_ANOMALY;
@@ -855,7 +263,7 @@ static int request_head(struct dpi_http_state *st, const uint8_t *p, size_t n)
 	st->collecting = false;
 	d->body_len = 0;
 	rq->tx_id = st->n_req;
-	r = parse_head(st, DPI_TO_SERVER, p, n, &hi);
+	r = dpi_http_parse_head(st, DPI_TO_SERVER, p, n, &hi);
 	if (r < 0)
 		return r;
 	rq->headers = d->hdr;
@@ -869,12 +277,12 @@ static int request_head(struct dpi_http_state *st, const uint8_t *p, size_t n)
 	}
 	if (rq->flags & DPI_HTTP_F_UPGRADE)
 		kind |= K_UPGRADE;
-	parse_target(st, &hi);
+	dpi_http_parse_target(st, &hi);
 	if (hi.authority.len)
 		rq->host = hi.authority; /* RFC 9112 3.2.2: the target's wins */
 	else if (!hi.host_seen && hi.version == 11)
-		anom(st, DPI_TO_SERVER, A_HOST_MISSING);
-	set_hostname(st, rq->host);
+		dpi_http_anom(st, DPI_TO_SERVER, A_HOST_MISSING);
+	dpi_http_set_hostname(st, rq->host);
 	if (hi.expect_continue)
 		rq->flags |= DPI_HTTP_F_EXPECT_CONTINUE;
 	if (hi.conn_close || (hi.version == 10 && !hi.conn_keepalive))
@@ -896,12 +304,12 @@ static int request_head(struct dpi_http_state *st, const uint8_t *p, size_t n)
 	d->state = S_HEAD;
 	if (hi.te_seen) {
 		if (hi.cl_seen)
-			anom(st, DPI_TO_SERVER, A_CL_TE_BOTH);
+			dpi_http_anom(st, DPI_TO_SERVER, A_CL_TE_BOTH);
 		if (hi.version == 10)
-			anom(st, DPI_TO_SERVER, A_TE_HTTP10);
+			dpi_http_anom(st, DPI_TO_SERVER, A_TE_HTTP10);
 		if (!hi.te_last_chunked || hi.te_chunked != 1) {
 			/* RFC 9112 6.3: the length can't be determined. */
-			anom(st, DPI_TO_SERVER, A_TE_INVALID);
+			dpi_http_anom(st, DPI_TO_SERVER, A_TE_INVALID);
 			r = fire_request(st, DPI_HTTP_F_FRAMING_INVALID);
 			return r < 0 ? r : -EBADMSG;
 		}
@@ -939,7 +347,7 @@ static int response_head(struct dpi_http_state *st, const uint8_t *p, size_t n)
 	memset(rs, 0, sizeof(*rs));
 	memset(&hi, 0, sizeof(hi));
 	d->body_len = 0;
-	r = parse_head(st, DPI_TO_CLIENT, p, n, &hi);
+	r = dpi_http_parse_head(st, DPI_TO_CLIENT, p, n, &hi);
 	if (r < 0)
 		return r;
 	rs->headers = d->hdr;
@@ -960,7 +368,7 @@ static int response_head(struct dpi_http_state *st, const uint8_t *p, size_t n)
 
 	rs->tx_id = st->n_resp;
 	if (!queue_pop(st, &kind)) {
-		anom(st, DPI_TO_CLIENT, A_UNSOLICITED);
+		dpi_http_anom(st, DPI_TO_CLIENT, A_UNSOLICITED);
 		rs->flags |= DPI_HTTP_F_UNSOLICITED;
 	}
 	if (st->gate && st->gate_tx == st->n_resp)
@@ -974,7 +382,7 @@ static int response_head(struct dpi_http_state *st, const uint8_t *p, size_t n)
 		rs->flags |= DPI_HTTP_F_UPGRADE;
 	if (rs->status == 101) {
 		if (!(kind & K_UPGRADE))
-			anom(st, DPI_TO_CLIENT, A_UPGRADE_UNREQUESTED);
+			dpi_http_anom(st, DPI_TO_CLIENT, A_UPGRADE_UNREQUESTED);
 		opaque = true;
 	} else if (kind & K_CONNECT && rs->status / 100 == 2) {
 		opaque = true;
@@ -992,16 +400,16 @@ static int response_head(struct dpi_http_state *st, const uint8_t *p, size_t n)
 		/* no body, whatever the fields say */
 	} else if (hi.te_seen) {
 		if (hi.cl_seen)
-			anom(st, DPI_TO_CLIENT, A_CL_TE_BOTH);
+			dpi_http_anom(st, DPI_TO_CLIENT, A_CL_TE_BOTH);
 		if (hi.version == 10)
-			anom(st, DPI_TO_CLIENT, A_TE_HTTP10);
+			dpi_http_anom(st, DPI_TO_CLIENT, A_TE_HTTP10);
 		if (hi.te_last_chunked && hi.te_chunked == 1) {
 			rs->flags |= DPI_HTTP_F_CHUNKED;
 			d->state = S_CHUNK_SIZE;
 		} else {
 			/* Not chunked last: read until close (RFC 9112 6.3). */
 			if (hi.te_chunked)
-				anom(st, DPI_TO_CLIENT, A_TE_INVALID);
+				dpi_http_anom(st, DPI_TO_CLIENT, A_TE_INVALID);
 			d->state = S_BODY_CLOSE;
 		}
 	} else if (hi.cl_bad) {
@@ -1034,7 +442,7 @@ static int head_fail(struct dpi_http_state *st, unsigned dir, int a)
 	if (dir == DPI_TO_SERVER && st->gate)
 		return DPI_NEED_MORE;
 	if (a >= 0)
-		anom(st, dir, (enum anom)a);
+		dpi_http_anom(st, dir, (enum anom)a);
 	return -EBADMSG;
 }
 
@@ -1108,8 +516,9 @@ static int do_head(struct dpi_http_state *st, unsigned dir, const uint8_t *p, si
 			unsigned status;
 			size_t ce = e > 0 && p[e - 1] == '\r' ? e - 1 : e;
 
-			if ((dir == DPI_TO_SERVER ? check_request_line(p, ce, &ws)
-						  : check_status_line(p, ce, &status, &reason)) < 0)
+			if ((dir == DPI_TO_SERVER
+				     ? dpi_http_check_request_line(p, ce, &ws)
+				     : dpi_http_check_status_line(p, ce, &status, &reason)) < 0)
 				return head_fail(st, dir,
 						 !d->msgs ? -1
 						 : dir == DPI_TO_SERVER ? A_REQUEST_LINE
@@ -1166,7 +575,7 @@ static int do_chunk_size(struct dpi_http_state *st, unsigned dir, const uint8_t 
 	if (ce > 0 && p[ce - 1] == '\r')
 		ce--;
 	else
-		anom(st, dir, A_BARE_LF);
+		dpi_http_anom(st, dir, A_BARE_LF);
 	for (; i < ce; i++) {
 		int v = is_digit(p[i]) ? p[i] - '0'
 			: (lower(p[i]) >= 'a' && lower(p[i]) <= 'f') ? lower(p[i]) - 'a' + 10
@@ -1200,7 +609,7 @@ static int do_chunk_size(struct dpi_http_state *st, unsigned dir, const uint8_t 
 	}
 	return (int)e + 1;
 bad:
-	anom(st, dir, A_CHUNK_INVALID);
+	dpi_http_anom(st, dir, A_CHUNK_INVALID);
 	give_up(st, dir, DPI_HTTP_F_FRAMING_INVALID);
 	return -EBADMSG;
 }
@@ -1210,7 +619,7 @@ static int do_chunk_end(struct dpi_http_state *st, unsigned dir, const uint8_t *
 	struct http_dir *d = &st->d[dir];
 
 	if (p[0] == '\n') {
-		anom(st, dir, A_BARE_LF);
+		dpi_http_anom(st, dir, A_BARE_LF);
 		d->state = S_CHUNK_SIZE;
 		return 1;
 	}
@@ -1222,7 +631,7 @@ static int do_chunk_end(struct dpi_http_state *st, unsigned dir, const uint8_t *
 			return 2;
 		}
 	}
-	anom(st, dir, A_CHUNK_INVALID);
+	dpi_http_anom(st, dir, A_CHUNK_INVALID);
 	give_up(st, dir, DPI_HTTP_F_FRAMING_INVALID);
 	return -EBADMSG;
 }
@@ -1237,22 +646,22 @@ static int do_trailer(struct dpi_http_state *st, unsigned dir, const uint8_t *p,
 	if (e == -1)
 		return DPI_NEED_MORE;
 	if (e < 0) {
-		anom(st, dir, A_HEADER_LIMIT);
+		dpi_http_anom(st, dir, A_HEADER_LIMIT);
 		return -EBADMSG;
 	}
 	ce = (size_t)e;
 	if (ce > 0 && p[ce - 1] == '\r')
 		ce--;
 	else
-		anom(st, dir, A_BARE_LF);
+		dpi_http_anom(st, dir, A_BARE_LF);
 	if (ce == 0) {
 		r = msg_end(st, dir);
 		return r < 0 ? r : (int)e + 1;
 	}
 	for (colon = 0; colon < ce && is_tchar(p[colon]); colon++)
 		;
-	if (colon == 0 || colon == ce || p[colon] != ':' || has_ctl(p, ce))
-		anom(st, dir, A_TRAILER_INVALID);
+	if (colon == 0 || colon == ce || p[colon] != ':' || dpi_http_has_ctl(p, ce))
+		dpi_http_anom(st, dir, A_TRAILER_INVALID);
 	d->trailer_len += (uint32_t)e + 1;
 	return (int)e + 1;
 }
@@ -1460,7 +869,7 @@ void dpi_http_gap(struct dpi_http_state *st, unsigned dir, uint32_t len,
 	st->ctx = ctx;
 	if (!held && (d->state == S_BODY_CLOSE ||
 		      ((d->state == S_BODY_CL || d->state == S_CHUNK_DATA) && len <= d->remaining))) {
-		anom(st, dir, A_BODY_GAP);
+		dpi_http_anom(st, dir, A_BODY_GAP);
 		if (dir == DPI_TO_SERVER)
 			st->req.flags |= DPI_HTTP_F_GAP;
 		else
@@ -1478,7 +887,7 @@ void dpi_http_gap(struct dpi_http_state *st, unsigned dir, uint32_t len,
 				give_up(st, dir, 0);
 		}
 	} else {
-		anom(st, dir, A_STREAM_GAP);
+		dpi_http_anom(st, dir, A_STREAM_GAP);
 		give_up(st, dir, DPI_HTTP_F_GAP | DPI_HTTP_F_INCOMPLETE);
 	}
 	st->cb = NULL;
@@ -1500,13 +909,13 @@ void dpi_http_eof(struct dpi_http_state *st, unsigned dir, const struct dpi_http
 	switch (d->state) {
 	case S_HEAD:
 		if (d->held)
-			anom(st, dir, A_EOF_IN_HEAD);
+			dpi_http_anom(st, dir, A_EOF_IN_HEAD);
 		break;
 	case S_BODY_CLOSE:
 		msg_end(st, dir);
 		break;
 	default:
-		anom(st, dir, A_EOF_IN_BODY);
+		dpi_http_anom(st, dir, A_EOF_IN_BODY);
 		break;
 	}
 	give_up(st, dir, DPI_HTTP_F_INCOMPLETE);

@@ -783,9 +783,10 @@ static void stream_start(struct dpi_mysql_dir *d, uint32_t plen, uint8_t mode)
 
 /* ---- the packet loop --------------------------------------------------- */
 
-/* A step of the packet loop returns the bytes it consumed; 0 when it needs
- * more bytes, or when it made the direction opaque at this very byte (the
- * loop checks the phase); STEP_FAIL when the stream is not MySQL. */
+/* A step of the packet loop returns the bytes it consumed, 0 when it needs
+ * more bytes, STEP_FAIL when the stream is not MySQL. A step that makes the
+ * direction opaque returns what it consumed up to there; the loop then
+ * hands the rest to on_tls and consumes it. */
 #define STEP_FAIL (-1)
 
 /* The compressed protocol starts after the login: opaque from there on. */
@@ -833,8 +834,7 @@ static long step_server(struct dpi_mysql_state *st, const uint8_t *cur, size_t a
 	if (st->tls || (d->phase == PH_AUTH && cur[0] == 0x16 && cur[1] == 0x03 &&
 			st->seq_valid && seq != (uint8_t)(st->seq + 1))) {
 		go_opaque(st, DPI_TO_CLIENT);
-		if (cb && cb->on_tls)
-			cb->on_tls(ctx, DPI_TO_CLIENT);
+		d->tls = true;
 		return 0;
 	}
 	if (d->phase == PH_COMMAND && st->compressed) {
@@ -891,8 +891,7 @@ static long step_client(struct dpi_mysql_state *st, const uint8_t *cur, size_t a
 		if (client_handshake(st, cur + 4, plen, cb, ctx)) {
 			st->tls = true;
 			go_opaque(st, DPI_TO_SERVER);
-			if (cb && cb->on_tls)
-				cb->on_tls(ctx, DPI_TO_SERVER);
+			d->tls = true;
 		}
 		return (long)(4 + plen);
 	}
@@ -992,9 +991,14 @@ int dpi_mysql_parse(struct dpi_mysql_state *st, unsigned dir, const uint8_t *buf
 			big_free(st);
 			return -EBADMSG;
 		}
+		cur += r;
+		if (d->phase == PH_OPAQUE) {
+			if (d->tls && cb && cb->on_tls)
+				cb->on_tls(ctx, dir, cur, (size_t)(end - cur));
+			return (int)len;
+		}
 		if (r == 0)
 			break;
-		cur += r;
 	}
 	return (int)(cur - buf);
 }

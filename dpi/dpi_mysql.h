@@ -15,15 +15,13 @@
  *  - the server greeting (protocol 10),
  *  - the client's HandshakeResponse (user, database, auth plugin) and
  *    COM_CHANGE_USER as logins,
- *  - SSLRequest: on_tls() is called at the exact byte where TLS starts and
- *    the parse call returns the bytes consumed up to there (possibly
- *    DPI_NEED_MORE); the bytes after it are a TLS stream the caller may hand
- *    to dpi_tls. The direction is then opaque: further calls consume
- *    everything they are given. So DPI_NEED_MORE with dpi_mysql_opaque()
- *    true means "stopped where encryption begins": hand the bytes to dpi_tls
- *    or call again, rather than wait for more. The server direction follows
- *    at its next packet. CLIENT_COMPRESS makes both directions opaque the
- *    same way, with the anomaly "mysql.compressed".
+ *  - SSLRequest: the direction turns opaque where TLS starts. on_tls()
+ *    receives the bytes of this call from there on (the start of the TLS
+ *    stream, possibly empty: a caller wanting the SNI feeds them, and the
+ *    direction's later bytes, to dpi_tls); this call and every later one
+ *    consume everything they are given. The server direction follows at its
+ *    next packet. CLIENT_COMPRESS makes both directions opaque the same way
+ *    (no on_tls), with the anomaly "mysql.compressed".
  *  - COM_QUERY, COM_STMT_PREPARE and COM_INIT_DB with their text (the
  *    statement is not analysed here), every other command by number,
  *  - ERR packets (login failures included), and the end of each command's
@@ -147,8 +145,9 @@ struct dpi_mysql_response {
 struct dpi_mysql_cb {
 	void (*on_greeting)(void *ctx, const struct dpi_mysql_greeting *g);
 	void (*on_login)(void *ctx, const struct dpi_mysql_login *l);
-	/* TLS begins in direction @dir at the current position (see above). */
-	void (*on_tls)(void *ctx, unsigned dir);
+	/* TLS begins in direction @dir; @data[0..len) are its first bytes in
+	 * this call (see above). */
+	void (*on_tls)(void *ctx, unsigned dir, const uint8_t *data, size_t len);
 	void (*on_query)(void *ctx, const struct dpi_mysql_query *q);
 	/* Every command other than QUERY, STMT_PREPARE, INIT_DB, CHANGE_USER. */
 	void (*on_command)(void *ctx, uint8_t command);
@@ -161,6 +160,7 @@ struct dpi_mysql_cb {
 /* Per-direction stream position; private. */
 struct dpi_mysql_dir {
 	uint8_t phase;
+	bool tls;		/* opaque because TLS began: on_tls owed */
 	bool more;		/* the packet being read is 0xffffff long */
 	uint8_t stream;		/* what the bytes of a streamed payload become */
 	uint32_t left;		/* bytes of the current packet still to stream */

@@ -4,8 +4,10 @@
  *
  * Messages the parser reads are parsed in place once the caller holds all
  * of them; the rest are consumed as they stream. A step of the loop returns
- * the bytes it consumed, 0 when it needs more bytes or made the direction
- * opaque at this very byte, or -1 when the stream is not PostgreSQL.
+ * the bytes it consumed, 0 when it needs more bytes, or -1 when the stream
+ * is not PostgreSQL. A step that makes the direction opaque returns what it
+ * consumed up to there; the loop hands the rest to on_tls/on_gssenc and
+ * consumes it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -64,16 +66,11 @@ static bool slice_is(struct dpi_slice s, const char *lit)
 	return s.len == n && !memcmp(s.p, lit, n);
 }
 
-static void go_encrypted(struct dpi_pgsql_state *st, unsigned dir, bool gss,
-			 const struct dpi_pgsql_cb *cb, void *ctx)
+/* The loop announces it with the rest of the call's bytes. */
+static void go_encrypted(struct dpi_pgsql_state *st, unsigned dir, bool gss)
 {
 	st->d[dir].phase = PH_OPAQUE;
-	if (gss) {
-		if (cb && cb->on_gssenc)
-			cb->on_gssenc(ctx, dir);
-	} else if (cb && cb->on_tls) {
-		cb->on_tls(ctx, dir);
-	}
+	st->d[dir].enc = gss ? 'G' : 'S';
 }
 
 /* ---- startup (client) -------------------------------------------------- */
@@ -140,20 +137,20 @@ static long step_startup(struct dpi_pgsql_state *st, const uint8_t *cur, size_t 
 		uint8_t asked = st->req;
 
 		if (st->answer == 'S' || st->answer == 'G') {
-			go_encrypted(st, DPI_TO_SERVER, st->answer == 'G', cb, ctx);
+			go_encrypted(st, DPI_TO_SERVER, st->answer == 'G');
 			return 0;
 		}
 		if (st->answer != 'N') {
 			/* The answer has not been seen: what the client sends
 			 * next tells. */
 			if (cur[0] == 0x16) {
-				go_encrypted(st, DPI_TO_SERVER, false, cb, ctx);
+				go_encrypted(st, DPI_TO_SERVER, false);
 				return 0;
 			}
 			if (avail < 8)
 				return 0;
 			if (!startup_like(cur)) {
-				go_encrypted(st, DPI_TO_SERVER, asked == 'G', cb, ctx);
+				go_encrypted(st, DPI_TO_SERVER, asked == 'G');
 				return 0;
 			}
 		}
@@ -162,7 +159,7 @@ static long step_startup(struct dpi_pgsql_state *st, const uint8_t *cur, size_t 
 	if (cur[0] == 0x16) {
 		/* A TLS record where a length should be: direct SSL. */
 		st->client_tls = true;
-		go_encrypted(st, DPI_TO_SERVER, false, cb, ctx);
+		go_encrypted(st, DPI_TO_SERVER, false);
 		return 0;
 	}
 	if (avail < 8)
@@ -419,14 +416,14 @@ static long step_server_start(struct dpi_pgsql_state *st, const uint8_t *cur, si
 	uint8_t b = cur[0];
 
 	if (st->client_tls) {
-		go_encrypted(st, DPI_TO_CLIENT, false, cb, ctx);
+		go_encrypted(st, DPI_TO_CLIENT, false);
 		return 0;
 	}
 	if (b == 'S' || b == 'G') {
 		/* ParameterStatus never opens the conversation: an answer. */
 		st->answer = b;
 		st->req = 0;
-		go_encrypted(st, DPI_TO_CLIENT, b == 'G', cb, ctx);
+		go_encrypted(st, DPI_TO_CLIENT, b == 'G');
 		return 1;
 	}
 	if (b == 'N') {
@@ -534,9 +531,20 @@ int dpi_pgsql_parse(struct dpi_pgsql_state *st, unsigned dir, const uint8_t *buf
 			big_free(st);
 			return -EBADMSG;
 		}
+		cur += r;
+		if (d->phase == PH_OPAQUE) {
+			void (*fn)(void *, unsigned, const uint8_t *, size_t) = NULL;
+
+			if (cb && d->enc == 'S')
+				fn = cb->on_tls;
+			else if (cb && d->enc == 'G')
+				fn = cb->on_gssenc;
+			if (fn)
+				fn(ctx, dir, cur, (size_t)(end - cur));
+			return (int)len;
+		}
 		if (r == 0)
 			break;
-		cur += r;
 	}
 	return (int)(cur - buf);
 }

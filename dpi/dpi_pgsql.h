@@ -17,13 +17,11 @@
  * length field is absurd is the answer), so the directions need not be fed in
  * strict order.
  *
- * Encryption: on_tls() (or on_gssenc()) is called at the exact byte where
- * encrypted bytes begin; the parse call returns the bytes consumed up to there
- * (possibly DPI_NEED_MORE); the rest is a TLS stream the caller may hand to
- * dpi_tls. The direction is opaque after that: further calls consume all.
- * So DPI_NEED_MORE with dpi_pgsql_opaque() true means "stopped where
- * encryption begins": hand the bytes to dpi_tls or call again, rather than
- * wait for more.
+ * Encryption: the direction turns opaque where encrypted bytes begin.
+ * on_tls() (or on_gssenc()) receives the bytes of this call from there on
+ * (the start of the TLS stream, possibly empty: a caller wanting the SNI
+ * feeds them, and the direction's later bytes, to dpi_tls); this call and
+ * every later one consume everything they are given.
  *
  * Then typed messages [type][4-byte length including itself][payload], both
  * ways. Reported: 'Q' simple query and 'P' Parse (statement name and text; the
@@ -106,9 +104,10 @@ struct dpi_pgsql_error {
 struct dpi_pgsql_cb {
 	void (*on_startup)(void *ctx, const struct dpi_pgsql_startup *s);
 	void (*on_cancel)(void *ctx, uint32_t pid);
-	/* Encryption begins in direction @dir at the current position. */
-	void (*on_tls)(void *ctx, unsigned dir);
-	void (*on_gssenc)(void *ctx, unsigned dir);
+	/* Encryption begins in direction @dir; @data[0..len) are its first
+	 * bytes in this call (see above). */
+	void (*on_tls)(void *ctx, unsigned dir, const uint8_t *data, size_t len);
+	void (*on_gssenc)(void *ctx, unsigned dir, const uint8_t *data, size_t len);
 	void (*on_query)(void *ctx, const struct dpi_pgsql_query *q);
 	void (*on_error)(void *ctx, const struct dpi_pgsql_error *e);
 	/* Authentication request from the server (0: AuthenticationOk). */
@@ -124,6 +123,7 @@ struct dpi_pgsql_cb {
 /* Per-direction stream position; private. */
 struct dpi_pgsql_dir {
 	uint8_t phase;
+	uint8_t enc;		/* opaque because encryption began: 'S' or 'G' */
 	uint8_t stream;		/* what the streamed bytes become */
 	uint8_t type;		/* type of the message being streamed */
 	uint32_t left;		/* its bytes still to stream */

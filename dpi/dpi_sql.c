@@ -18,48 +18,20 @@
  * names), and where it has to stop early it sets a DPI_SQL_F_INCOMPLETE flag.
  * Names that are not tables are left out only when it is sure: aliases, CTE
  * names in their scope, functions in FROM.
+ *
+ * This file holds the machinery every statement shares: keywords, the
+ * cursor, names, table references, parentheses and the clause scan of a
+ * level. Which statement a word starts, and how each kind's head names its
+ * tables, is in dpi_sql_stmt.c (dpi_sql_dispatch()).
  */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "dpi_sql.h"
+#include "dpi_sql_int.h"
 
-/* Keywords the analyser acts on, sorted (lookup is a binary search). */
-enum kw {
-	KW_NONE = 0,
-	KW_ABORT, KW_ADD, KW_AFTER, KW_ALGORITHM, KW_ALL, KW_ALTER, KW_ANALYSE, KW_ANALYZE,
-	KW_AND, KW_AS, KW_ATTACH, KW_BEFORE, KW_BEGIN, KW_BINARY, KW_BY, KW_CALL,
-	KW_CASCADE, KW_CHANGE, KW_CLOSE, KW_COLUMN, KW_COLUMNS, KW_COMMIT, KW_CONFLICT,
-	KW_CONTINUE, KW_COPY, KW_CREATE, KW_CROSS, KW_CYCLE, KW_DEALLOCATE, KW_DECLARE,
-	KW_DEFAULT, KW_DELAYED, KW_DELETE, KW_DESC, KW_DESCRIBE, KW_DETACH, KW_DISTINCT,
-	KW_DO, KW_DROP, KW_DUAL, KW_DUMPFILE, KW_DUPLICATE, KW_ELSE, KW_END, KW_EVENT,
-	KW_EXCEPT, KW_EXEC, KW_EXECUTE, KW_EXISTS, KW_EXPLAIN, KW_EXTENDED, KW_FETCH,
-	KW_FIELDS, KW_FOR, KW_FORCE, KW_FORMAT, KW_FREEZE, KW_FROM, KW_FULL, KW_FUNCTION,
-	KW_GRANT, KW_GROUP, KW_HANDLER, KW_HAVING, KW_HIGH_PRIORITY, KW_IF, KW_IGNORE,
-	KW_IMMEDIATE, KW_IN, KW_INDEX, KW_INDEXES, KW_INHERITS, KW_INNER, KW_INSERT,
-	KW_INTERSECT, KW_INTO, KW_IS, KW_JOIN, KW_KEY, KW_KEYS, KW_LATERAL, KW_LEFT,
-	KW_LIKE, KW_LIMIT, KW_LISTEN, KW_LOAD, KW_LOCAL, KW_LOCK, KW_LOW_PRIORITY,
-	KW_MATERIALIZED, KW_MERGE, KW_MINUS, KW_MODIFY, KW_NATURAL, KW_NOT, KW_NOTIFY,
-	KW_NOWAIT, KW_NO_WRITE_TO_BINLOG, KW_OF, KW_OFFSET, KW_OJ, KW_ON, KW_ONLY, KW_OPEN,
-	KW_OR, KW_ORDER, KW_ORDINALITY, KW_OUTER, KW_OUTFILE, KW_OVERRIDING, KW_PARTITION,
-	KW_PARTITIONS, KW_POLICY, KW_PREPARE, KW_PROCEDURE, KW_QUALIFY, KW_QUICK, KW_READ,
-	KW_RECURSIVE, KW_REFERENCES, KW_RELEASE, KW_RENAME, KW_REPLACE, KW_RESTART,
-	KW_RESTRICT, KW_RETURNING, KW_REVOKE, KW_RIGHT, KW_ROLLBACK, KW_ROWS, KW_RULE,
-	KW_SAVEPOINT, KW_SCHEMA, KW_SEARCH, KW_SELECT, KW_SET, KW_SHOW, KW_SKIP_LOCKED,
-	KW_START, KW_STRAIGHT_JOIN, KW_SYSTEM_TIME, KW_TABLE, KW_TABLES, KW_TABLESAMPLE,
-	KW_TEMP, KW_TEMPORARY, KW_THEN, KW_TO, KW_TRIGGER, KW_TRUNCATE, KW_UNION,
-	KW_UNLISTEN, KW_UNLOCK, KW_UNLOGGED, KW_UPDATE, KW_USE, KW_USING, KW_VACUUM,
-	KW_VALUE, KW_VALUES, KW_VERBOSE, KW_VIEW, KW_WHEN, KW_WHERE, KW_WINDOW, KW_WITH,
-	KW_WRITE,
-	KW__MAX
-};
-
-#define KF_NOALIAS 0x01 /* N: never taken as a bare alias after a table */
-#define KF_NONAME 0x02  /* R: never a table name (reserved in both dialects) */
-#define KF_STMT 0x04    /* S: starts a statement inside parentheses */
-#define KF_END_MY 0x08  /* M: ends a table list in MySQL (reserved there) */
-#define KF_END_PG 0x10  /* P: ends a table list in PostgreSQL (reserved there) */
+/* Keyword names and KF_* flags, in the order of enum kw. */
 #define N KF_NOALIAS
 #define R KF_NONAME
 #define S KF_STMT
@@ -113,36 +85,6 @@ static const struct kw_def {
 #undef P
 #undef B
 
-static const char *const verb_names[DPI_SQL_VERB__MAX] = {
-	[DPI_SQL_VERB_NONE] = "NONE",         [DPI_SQL_VERB_OTHER] = "OTHER",
-	[DPI_SQL_VERB_SELECT] = "SELECT",     [DPI_SQL_VERB_INSERT] = "INSERT",
-	[DPI_SQL_VERB_UPDATE] = "UPDATE",     [DPI_SQL_VERB_DELETE] = "DELETE",
-	[DPI_SQL_VERB_REPLACE] = "REPLACE",   [DPI_SQL_VERB_MERGE] = "MERGE",
-	[DPI_SQL_VERB_CREATE] = "CREATE",     [DPI_SQL_VERB_DROP] = "DROP",
-	[DPI_SQL_VERB_ALTER] = "ALTER",       [DPI_SQL_VERB_RENAME] = "RENAME",
-	[DPI_SQL_VERB_TRUNCATE] = "TRUNCATE", [DPI_SQL_VERB_GRANT] = "GRANT",
-	[DPI_SQL_VERB_REVOKE] = "REVOKE",     [DPI_SQL_VERB_CALL] = "CALL",
-	[DPI_SQL_VERB_EXECUTE] = "EXECUTE",   [DPI_SQL_VERB_PREPARE] = "PREPARE",
-	[DPI_SQL_VERB_DEALLOCATE] = "DEALLOCATE", [DPI_SQL_VERB_SET] = "SET",
-	[DPI_SQL_VERB_SHOW] = "SHOW",         [DPI_SQL_VERB_USE] = "USE",
-	[DPI_SQL_VERB_BEGIN] = "BEGIN",       [DPI_SQL_VERB_START] = "START",
-	[DPI_SQL_VERB_COMMIT] = "COMMIT",     [DPI_SQL_VERB_ROLLBACK] = "ROLLBACK",
-	[DPI_SQL_VERB_SAVEPOINT] = "SAVEPOINT", [DPI_SQL_VERB_RELEASE] = "RELEASE",
-	[DPI_SQL_VERB_EXPLAIN] = "EXPLAIN",   [DPI_SQL_VERB_DESCRIBE] = "DESCRIBE",
-	[DPI_SQL_VERB_COPY] = "COPY",         [DPI_SQL_VERB_LOCK] = "LOCK",
-	[DPI_SQL_VERB_UNLOCK] = "UNLOCK",     [DPI_SQL_VERB_ANALYZE] = "ANALYZE",
-	[DPI_SQL_VERB_VACUUM] = "VACUUM",     [DPI_SQL_VERB_LOAD] = "LOAD",
-	[DPI_SQL_VERB_HANDLER] = "HANDLER",   [DPI_SQL_VERB_DO] = "DO",
-	[DPI_SQL_VERB_LISTEN] = "LISTEN",     [DPI_SQL_VERB_UNLISTEN] = "UNLISTEN",
-	[DPI_SQL_VERB_NOTIFY] = "NOTIFY",     [DPI_SQL_VERB_DECLARE] = "DECLARE",
-	[DPI_SQL_VERB_FETCH] = "FETCH",       [DPI_SQL_VERB_CLOSE] = "CLOSE",
-};
-
-const char *dpi_sql_verb_name(unsigned v)
-{
-	return v < DPI_SQL_VERB__MAX && verb_names[v] ? verb_names[v] : "NONE";
-}
-
 static enum kw kw_lookup(const struct dpi_sql_token *t)
 {
 	char up[sizeof(kw_defs[0].name)];
@@ -172,110 +114,12 @@ static enum kw kw_lookup(const struct dpi_sql_token *t)
 	return KW_NONE;
 }
 
-static inline unsigned kw_flags(enum kw k)
+unsigned dpi_sql_kw_flags(enum kw k)
 {
 	return k == KW_NONE ? 0 : kw_defs[k - 1].flags;
 }
 
 /* ------------------------------------------------------------ the cursor */
-
-#define MAX_CTES 64     /* CTE names in scope */
-#define MAX_ALIASES 64  /* aliases per statement (multi-table DELETE targets) */
-#define MAX_DEFERRED 32 /* DELETE targets waiting for the aliases */
-#define MAX_PG_IDENT 63 /* NAMEDATALEN - 1: PostgreSQL truncates longer names */
-
-struct tok {
-	struct dpi_sql_token t;
-	enum kw kw;
-};
-
-struct name {
-	struct dpi_slice s;
-	uint32_t schema_len;
-	uint32_t flags;
-	unsigned parts;
-};
-
-struct sp {
-	struct dpi_sql_lexer lx; /* positioned after cur */
-	struct tok cur;          /* current significant token (EOF when eof) */
-	enum kw prev1, prev2;    /* keywords of the two tokens consumed last */
-	bool prev_comma;         /* the token consumed last was ',' */
-	bool eof;                /* end, an unterminated token, or the token cap */
-	bool mysql;
-	struct dpi_sql_result *r;
-	struct dpi_sql_stmt *st;
-	const uint8_t *stmt_start; /* first token (comments too) after the last ';' */
-	const uint8_t *last_end;   /* end of the last token consumed */
-	uint32_t sflags;           /* flags of the statement being read */
-	uint32_t pflags;           /* flags of the whole pass */
-	bool shadow;               /* a pass under another server setting: compare only */
-	bool saw_amb, saw_versioned; /* what makes another setting worth a pass */
-	bool syntax_error;         /* the statement can't be valid (unbalanced, cut off) */
-	unsigned nest;
-	unsigned ncte, nalias, ndeferred;
-	struct dpi_slice cte[MAX_CTES];
-	struct dpi_slice alias[MAX_ALIASES];
-	struct name deferred[MAX_DEFERRED];
-	struct dpi_sql_stmt shadow_st;
-};
-
-/* One pair of parentheses (or the statement's top). */
-struct level {
-	uint8_t verb;          /* verb of the (sub)statement this level is in */
-	bool in_paren;         /* ends at ')' */
-	bool is_query;         /* FROM names tables here */
-	bool in_from;          /* inside a table list: ',' and JOIN add tables */
-	bool refs_targets;     /* the list names targets (DROP, TRUNCATE, LOCK) */
-	bool resolve_targets;  /* DELETE targets may be aliases of USING/FROM tables */
-	bool body;             /* routine/trigger body: statements may start anywhere */
-	bool alter_table;      /* ALTER TABLE/VIEW: RENAME TO names a table */
-	bool saw_from;         /* a FROM was read: STRAIGHT_JOIN is a join */
-	bool create_cols;      /* CREATE TABLE's element list: ", LIKE u" */
-	unsigned cte_mark, deferred_mark;
-};
-
-enum ref_mode {
-	REF,      /* a table read (FROM, JOIN): CTE names and functions are not tables */
-	TARGET,   /* a table written or defined, may have an alias */
-	NAMEONLY, /* a table name and nothing else (DDL) */
-	DEFER,    /* a DELETE target, reported at the end unless it is an alias */
-};
-
-enum paren_kind {
-	P_SUB,       /* expression or subquery */
-	P_FROM_ITEM, /* derived table or parenthesised join in a table list */
-	P_NAMES,     /* a list of table names: INHERITS (a, b) */
-	P_LIKE,      /* CREATE TABLE t (LIKE u ...) */
-};
-
-static inline void flag(struct sp *p, uint32_t f)
-{
-	p->sflags |= f;
-}
-
-static inline bool is_punct(const struct tok *t, char c)
-{
-	return t->t.type == DPI_SQL_TOK_PUNCT && t->t.text.p[0] == (uint8_t)c;
-}
-
-static inline bool cur_punct(const struct sp *p, char c)
-{
-	return !p->eof && is_punct(&p->cur, c);
-}
-
-static inline bool cur_op(const struct sp *p, const char *op)
-{
-	size_t n = strlen(op);
-
-	return !p->eof && p->cur.t.type == DPI_SQL_TOK_OP && p->cur.t.text.len == n &&
-	       memcmp(p->cur.t.text.p, op, n) == 0;
-}
-
-static inline bool cur_kw(const struct sp *p, enum kw k)
-{
-	return !p->eof && p->cur.kw == k;
-}
 
 /* Read the next significant token into cur, passing comments. */
 static void fetch(struct sp *p)
@@ -322,7 +166,7 @@ static void fetch(struct sp *p)
 	t->body = t->text;
 }
 
-static void advance(struct sp *p)
+void dpi_sql_advance(struct sp *p)
 {
 	if (p->eof)
 		return;
@@ -360,7 +204,7 @@ static void peek(const struct sp *p, unsigned n, struct tok *ret)
 	ret->kw = kw_lookup(&ret->t);
 }
 
-static enum kw peek_kw(const struct sp *p, unsigned n)
+enum kw dpi_sql_peek_kw(const struct sp *p, unsigned n)
 {
 	struct tok t;
 
@@ -376,21 +220,6 @@ static bool peek_punct(const struct sp *p, unsigned n, char c)
 	return is_punct(&t, c);
 }
 
-static bool enter(struct sp *p)
-{
-	if (p->nest >= DPI_SQL_MAX_DEPTH) {
-		flag(p, DPI_SQL_F_TOO_DEEP);
-		return false;
-	}
-	p->nest++;
-	return true;
-}
-
-static void leave(struct sp *p)
-{
-	p->nest--;
-}
-
 /* Past the ')' matching the '(' just consumed, without analysing. */
 static void skip_balanced(struct sp *p)
 {
@@ -400,15 +229,17 @@ static void skip_balanced(struct sp *p)
 		if (cur_punct(p, '('))
 			depth++;
 		else if (cur_punct(p, ')') && --depth == 0) {
-			advance(p);
+			dpi_sql_advance(p);
 			return;
 		}
-		advance(p);
+		dpi_sql_advance(p);
 	}
 	p->syntax_error = true;
 }
 
 /* ------------------------------------------------------------------ names */
+
+#define MAX_PG_IDENT 63 /* NAMEDATALEN - 1: PostgreSQL truncates longer names */
 
 static void put(struct sp *p, uint8_t c, bool *ovf)
 {
@@ -475,7 +306,7 @@ static bool name_token(const struct sp *p, const struct tok *t, bool first, bool
 {
 	switch (t->t.type) {
 	case DPI_SQL_TOK_WORD:
-		return !first || !(kw_flags(t->kw) & KF_NONAME);
+		return !first || !(dpi_sql_kw_flags(t->kw) & KF_NONAME);
 	case DPI_SQL_TOK_QIDENT:
 		return true;
 	case DPI_SQL_TOK_STRING: /* MySQL "x" is a name under ANSI_QUOTES */
@@ -493,7 +324,7 @@ static bool name_token(const struct sp *p, const struct tok *t, bool first, bool
  * a name; false after consuming it when it was empty or didn't fit the
  * scratch space (flagged).
  */
-static bool parse_name(struct sp *p, bool star, unsigned max_parts, struct name *ret)
+bool dpi_sql_parse_name(struct sp *p, bool star, unsigned max_parts, struct name *ret)
 {
 	struct dpi_sql_result *r = p->r;
 	uint32_t mark = r->scratch_used, last_dot = 0, flags = 0;
@@ -507,7 +338,7 @@ static bool parse_name(struct sp *p, bool star, unsigned max_parts, struct name 
 		peek(p, 1, &nx);
 		if (!name_token(p, &nx, true, false))
 			return false;
-		advance(p);
+		dpi_sql_advance(p);
 	}
 	if (p->eof || !name_token(p, &p->cur, true, star))
 		return false;
@@ -544,13 +375,13 @@ static bool parse_name(struct sp *p, bool star, unsigned max_parts, struct name 
 		if (!same)
 			zc = false;
 		parts++;
-		advance(p);
+		dpi_sql_advance(p);
 		if (parts >= max_parts || !cur_punct(p, '.'))
 			break;
 		peek(p, 1, &nx);
 		if (!name_token(p, &nx, false, star))
 			break;
-		advance(p);
+		dpi_sql_advance(p);
 	}
 	ret->parts = parts;
 	ret->flags = flags;
@@ -578,8 +409,8 @@ static bool parse_name(struct sp *p, bool star, unsigned max_parts, struct name 
 }
 
 /* "@a.@b" (@b may be a literal suffix such as "*") as a new name. */
-static bool name_join(struct sp *p, const struct dpi_slice *a, const struct dpi_slice *b,
-		      uint32_t flags, struct name *ret)
+bool dpi_sql_name_join(struct sp *p, const struct dpi_slice *a, const struct dpi_slice *b,
+		       uint32_t flags, struct name *ret)
 {
 	struct dpi_sql_result *r = p->r;
 	uint32_t mark = r->scratch_used;
@@ -618,7 +449,7 @@ static bool in_list(const struct dpi_slice *list, unsigned n, const struct name 
 	return false;
 }
 
-static void report(struct sp *p, const struct name *n, bool maskable)
+void dpi_sql_report(struct sp *p, const struct name *n, bool maskable)
 {
 	struct dpi_sql_result *r = p->r;
 	struct dpi_sql_stmt *st = p->st;
@@ -656,18 +487,18 @@ static void defer(struct sp *p, const struct name *n)
 	if (p->ndeferred < MAX_DEFERRED)
 		p->deferred[p->ndeferred++] = *n;
 	else
-		report(p, n, false);
+		dpi_sql_report(p, n, false);
 }
 
 /* Report the DELETE targets deferred by @lv: those naming an alias of a
  * table of the statement are that table, already reported. */
-static void resolve_deferred(struct sp *p, struct level *lv)
+void dpi_sql_resolve_deferred(struct sp *p, struct level *lv)
 {
 	for (unsigned i = lv->deferred_mark; i < p->ndeferred; i++) {
 		const struct name *n = &p->deferred[i];
 
 		if (!(lv->resolve_targets && in_list(p->alias, p->nalias, n)))
-			report(p, n, false);
+			dpi_sql_report(p, n, false);
 	}
 	p->ndeferred = lv->deferred_mark;
 }
@@ -675,8 +506,6 @@ static void resolve_deferred(struct sp *p, struct level *lv)
 /* ----------------------------------------------------------------- parser */
 
 static void scan_level(struct sp *p, struct level *lv);
-static uint8_t paren(struct sp *p, struct level *parent, enum paren_kind kind, bool top);
-static uint8_t dispatch(struct sp *p, struct level *lv, bool top);
 
 static void level_init(const struct sp *p, struct level *lv, uint8_t verb, bool in_paren)
 {
@@ -687,13 +516,13 @@ static void level_init(const struct sp *p, struct level *lv, uint8_t verb, bool 
 	lv->deferred_mark = p->ndeferred;
 }
 
-static bool cur_name_token(const struct sp *p, bool star)
+bool dpi_sql_cur_name_token(const struct sp *p, bool star)
 {
 	return !p->eof && name_token(p, &p->cur, true, star);
 }
 
 /* WITH that starts a CTE list (not WITH ORDINALITY, WITH ROLLUP, WITH (...)). */
-static bool is_cte_with(const struct sp *p)
+bool dpi_sql_is_cte_with(const struct sp *p)
 {
 	struct tok a, b;
 
@@ -710,10 +539,10 @@ static bool is_cte_with(const struct sp *p)
  * (TABLE t), (WITH ..), and PostgreSQL data-modifying CTEs (DELETE ..). */
 static bool starts_stmt(const struct sp *p)
 {
-	if (p->eof || !(kw_flags(p->cur.kw) & KF_STMT))
+	if (p->eof || !(dpi_sql_kw_flags(p->cur.kw) & KF_STMT))
 		return false;
 	if (p->cur.kw == KW_WITH)
-		return is_cte_with(p);
+		return dpi_sql_is_cte_with(p);
 	if (p->cur.kw == KW_TABLE) {
 		struct tok t;
 
@@ -735,25 +564,25 @@ static void parse_alias(struct sp *p, struct level *lv)
 	struct name n;
 
 	if (cur_kw(p, KW_AS)) {
-		advance(p);
+		dpi_sql_advance(p);
 		if (p->eof || p->cur.t.type == DPI_SQL_TOK_STRING) {
 			if (!p->eof && p->cur.t.quote == '\'')
-				advance(p); /* MySQL accepts AS 'alias' */
-			else if (!p->eof && parse_name(p, false, 1, &n))
+				dpi_sql_advance(p); /* MySQL accepts AS 'alias' */
+			else if (!p->eof && dpi_sql_parse_name(p, false, 1, &n))
 				record_alias(p, &n);
-		} else if (parse_name(p, false, 1, &n)) {
+		} else if (dpi_sql_parse_name(p, false, 1, &n)) {
 			record_alias(p, &n);
 		}
 	} else if (!p->eof && (p->cur.t.type == DPI_SQL_TOK_QIDENT ||
 			       (p->cur.t.type == DPI_SQL_TOK_WORD &&
-				!(kw_flags(p->cur.kw) & KF_NOALIAS)))) {
-		if (parse_name(p, false, 1, &n))
+				!(dpi_sql_kw_flags(p->cur.kw) & KF_NOALIAS)))) {
+		if (dpi_sql_parse_name(p, false, 1, &n))
 			record_alias(p, &n);
 	} else {
 		return;
 	}
 	if (cur_punct(p, '('))
-		paren(p, lv, P_SUB, false);
+		dpi_sql_paren(p, lv, P_SUB, false);
 }
 
 /*
@@ -785,7 +614,7 @@ static void use_name(struct sp *p, struct level *lv, const struct name *n, enum 
 	if (mode == DEFER)
 		defer(p, n);
 	else
-		report(p, n, mode == REF && !lv->refs_targets);
+		dpi_sql_report(p, n, mode == REF && !lv->refs_targets);
 }
 
 /*
@@ -793,25 +622,25 @@ static void use_name(struct sp *p, struct level *lv, const struct name *n, enum 
  * [index hints], a derived table or parenthesised join (REF), a table
  * function (REF: not a table), MySQL's { OJ ... } or DUAL.
  */
-static void parse_table_ref(struct sp *p, struct level *lv, enum ref_mode mode)
+void dpi_sql_parse_table_ref(struct sp *p, struct level *lv, enum ref_mode mode)
 {
 	struct name n;
 
 	for (;;) {
 		if (cur_kw(p, KW_LATERAL)) {
-			advance(p);
+			dpi_sql_advance(p);
 		} else if (cur_punct(p, '{')) { /* ODBC { OJ t1 LEFT JOIN t2 ON .. } */
-			advance(p);
+			dpi_sql_advance(p);
 			if (!p->eof && dpi_sql_word_is(&p->cur.t, "OJ"))
-				advance(p);
+				dpi_sql_advance(p);
 		} else if (cur_kw(p, KW_ONLY)) {
-			advance(p);
+			dpi_sql_advance(p);
 			if (cur_punct(p, '(') && mode != REF) { /* PostgreSQL ONLY (t) */
-				advance(p);
-				if (parse_name(p, false, 3, &n))
+				dpi_sql_advance(p);
+				if (dpi_sql_parse_name(p, false, 3, &n))
 					use_name(p, lv, &n, mode);
 				if (cur_punct(p, ')'))
-					advance(p);
+					dpi_sql_advance(p);
 				goto alias;
 			}
 		} else {
@@ -821,29 +650,29 @@ static void parse_table_ref(struct sp *p, struct level *lv, enum ref_mode mode)
 	if (cur_punct(p, '(')) {
 		if (mode != REF)
 			return;
-		paren(p, lv, P_FROM_ITEM, false);
+		dpi_sql_paren(p, lv, P_FROM_ITEM, false);
 		parse_alias(p, lv);
 		return;
 	}
-	if (cur_kw(p, KW_ROWS) && peek_kw(p, 1) == KW_FROM) { /* ROWS FROM (f(), g()) */
-		advance(p);
-		advance(p);
+	if (cur_kw(p, KW_ROWS) && dpi_sql_peek_kw(p, 1) == KW_FROM) { /* ROWS FROM (f(), g()) */
+		dpi_sql_advance(p);
+		dpi_sql_advance(p);
 		if (cur_punct(p, '('))
-			paren(p, lv, P_SUB, false);
+			dpi_sql_paren(p, lv, P_SUB, false);
 		goto func_tail;
 	}
 	if (p->mysql && cur_kw(p, KW_DUAL)) {
-		advance(p);
+		dpi_sql_advance(p);
 		return;
 	}
-	if (!parse_name(p, false, 4, &n))
+	if (!dpi_sql_parse_name(p, false, 4, &n))
 		return;
 	if (mode == REF && cur_punct(p, '(')) { /* a function, not a table */
 		uint32_t base = n.schema_len ? n.schema_len + 1 : 0;
 
 		if (!p->mysql && pg_dynamic_function(n.s.p + base, n.s.len - base))
 			flag(p, DPI_SQL_F_DYNAMIC);
-		paren(p, lv, P_SUB, false);
+		dpi_sql_paren(p, lv, P_SUB, false);
 		goto func_tail;
 	}
 	if (cur_punct(p, '.')) { /* MySQL DELETE t.* FROM */
@@ -851,16 +680,16 @@ static void parse_table_ref(struct sp *p, struct level *lv, enum ref_mode mode)
 
 		peek(p, 1, &t);
 		if (t.t.type == DPI_SQL_TOK_OP && t.t.text.len == 1 && t.t.text.p[0] == '*') {
-			advance(p);
-			advance(p);
+			dpi_sql_advance(p);
+			dpi_sql_advance(p);
 		}
 	}
 	if (!p->mysql && cur_op(p, "*"))
-		advance(p);
+		dpi_sql_advance(p);
 	use_name(p, lv, &n, mode);
 	if (cur_kw(p, KW_PARTITION) && peek_punct(p, 1, '(')) { /* MySQL PARTITION (p0) */
-		advance(p);
-		paren(p, lv, P_SUB, false);
+		dpi_sql_advance(p);
+		dpi_sql_paren(p, lv, P_SUB, false);
 	}
 alias:
 	if (mode == NAMEONLY)
@@ -868,23 +697,23 @@ alias:
 	parse_alias(p, lv);
 	/* MySQL index hints: {USE|FORCE|IGNORE} {INDEX|KEY} [FOR ..] (list) */
 	while ((cur_kw(p, KW_USE) || cur_kw(p, KW_FORCE) || cur_kw(p, KW_IGNORE)) &&
-	       (peek_kw(p, 1) == KW_INDEX || peek_kw(p, 1) == KW_KEY)) {
-		advance(p);
-		advance(p);
+	       (dpi_sql_peek_kw(p, 1) == KW_INDEX || dpi_sql_peek_kw(p, 1) == KW_KEY)) {
+		dpi_sql_advance(p);
+		dpi_sql_advance(p);
 		if (cur_kw(p, KW_FOR)) {
-			advance(p);
-			advance(p); /* JOIN, ORDER, GROUP */
+			dpi_sql_advance(p);
+			dpi_sql_advance(p); /* JOIN, ORDER, GROUP */
 			if (cur_kw(p, KW_BY))
-				advance(p);
+				dpi_sql_advance(p);
 		}
 		if (cur_punct(p, '('))
-			paren(p, lv, P_SUB, false);
+			dpi_sql_paren(p, lv, P_SUB, false);
 	}
 	return;
 func_tail:
-	if (cur_kw(p, KW_WITH) && peek_kw(p, 1) == KW_ORDINALITY) {
-		advance(p);
-		advance(p);
+	if (cur_kw(p, KW_WITH) && dpi_sql_peek_kw(p, 1) == KW_ORDINALITY) {
+		dpi_sql_advance(p);
+		dpi_sql_advance(p);
 	}
 	parse_alias(p, lv);
 }
@@ -894,14 +723,14 @@ func_tail:
  * table. */
 static void parse_into(struct sp *p, struct level *lv)
 {
-	advance(p);
+	dpi_sql_advance(p);
 	while (cur_kw(p, KW_TEMP) || cur_kw(p, KW_TEMPORARY) || cur_kw(p, KW_UNLOGGED) ||
 	       cur_kw(p, KW_TABLE))
-		advance(p);
+		dpi_sql_advance(p);
 	if (p->eof || p->cur.t.type == DPI_SQL_TOK_VARIABLE || cur_kw(p, KW_OUTFILE) ||
 	    cur_kw(p, KW_DUMPFILE))
 		return;
-	parse_table_ref(p, lv, NAMEONLY);
+	dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 }
 
 /*
@@ -909,70 +738,70 @@ static void parse_into(struct sp *p, struct level *lv)
  * CYCLE ..], ... The names are in scope for the rest of @lv (and what it
  * contains); a CTE's own body sees its name only when RECURSIVE.
  */
-static void parse_with(struct sp *p, struct level *lv)
+void dpi_sql_parse_with(struct sp *p, struct level *lv)
 {
 	bool rec = false;
 	struct name n;
 
-	advance(p);
+	dpi_sql_advance(p);
 	if (cur_kw(p, KW_RECURSIVE)) {
 		rec = true;
-		advance(p);
+		dpi_sql_advance(p);
 	}
 	for (;;) {
-		if (!parse_name(p, false, 1, &n))
+		if (!dpi_sql_parse_name(p, false, 1, &n))
 			return;
 		if (cur_punct(p, '('))
-			paren(p, lv, P_SUB, false);
+			dpi_sql_paren(p, lv, P_SUB, false);
 		if (!cur_kw(p, KW_AS))
 			return;
-		advance(p);
+		dpi_sql_advance(p);
 		if (cur_kw(p, KW_NOT))
-			advance(p);
+			dpi_sql_advance(p);
 		if (cur_kw(p, KW_MATERIALIZED))
-			advance(p);
+			dpi_sql_advance(p);
 		if (rec)
 			push_cte(p, &n);
 		if (!cur_punct(p, '('))
 			return;
-		paren(p, lv, P_SUB, false);
+		dpi_sql_paren(p, lv, P_SUB, false);
 		if (!rec)
 			push_cte(p, &n);
 		if (cur_kw(p, KW_SEARCH) || cur_kw(p, KW_CYCLE))
 			while (!p->eof && !cur_punct(p, ',') && !cur_punct(p, ';') &&
 			       !cur_punct(p, ')') && !cur_punct(p, '(') && !starts_stmt(p))
-				advance(p);
+				dpi_sql_advance(p);
 		if (!cur_punct(p, ','))
 			return;
-		advance(p);
+		dpi_sql_advance(p);
 	}
 }
 
 /* The first thing in a level: a statement (any word at a statement's top),
  * or parentheses around one. Returns its verb, 0 if none. */
-static uint8_t level_start(struct sp *p, struct level *lv, bool top)
+uint8_t dpi_sql_level_start(struct sp *p, struct level *lv, bool top)
 {
 	uint8_t v;
 
 	if (cur_punct(p, '(')) {
-		v = paren(p, lv, P_SUB, top);
+		v = dpi_sql_paren(p, lv, P_SUB, top);
 		if (v)
 			lv->verb = v;
 		return v;
 	}
 	if (starts_stmt(p) || (top && !p->eof && p->cur.t.type == DPI_SQL_TOK_WORD))
-		return dispatch(p, lv, top);
+		return dpi_sql_dispatch(p, lv, top);
 	return 0;
 }
 
 /* '(' at cur: analyse up to its ')' as a level of @kind. Returns the verb
  * of a statement starting it, 0 if none. */
-static uint8_t paren(struct sp *p, struct level *parent, enum paren_kind kind, bool top)
+uint8_t dpi_sql_paren(struct sp *p, struct level *parent, enum paren_kind kind, bool top)
 {
 	struct level lv;
 	uint8_t v = 0;
 
-	advance(p);
+	dpi_sql_advance(p);
 	if (!enter(p)) {
 		skip_balanced(p);
 		return 0;
@@ -981,592 +810,34 @@ static uint8_t paren(struct sp *p, struct level *parent, enum paren_kind kind, b
 	switch (kind) {
 	case P_FROM_ITEM:
 		if (starts_stmt(p)) {
-			v = dispatch(p, &lv, top);
+			v = dpi_sql_dispatch(p, &lv, top);
 			break;
 		}
 		lv.in_from = true;
-		parse_table_ref(p, &lv, REF);
+		dpi_sql_parse_table_ref(p, &lv, REF);
 		break;
 	case P_NAMES:
 		lv.in_from = true;
 		lv.refs_targets = true;
-		parse_table_ref(p, &lv, TARGET);
+		dpi_sql_parse_table_ref(p, &lv, TARGET);
 		break;
 	case P_LIKE: /* CREATE TABLE t (..): LIKE u may be any element */
 		lv.create_cols = true;
 		if (cur_kw(p, KW_LIKE)) {
-			advance(p);
-			parse_table_ref(p, &lv, NAMEONLY);
+			dpi_sql_advance(p);
+			dpi_sql_parse_table_ref(p, &lv, NAMEONLY);
 		}
 		break;
 	case P_SUB:
-		v = level_start(p, &lv, top);
+		v = dpi_sql_level_start(p, &lv, top);
 		break;
 	}
 	scan_level(p, &lv);
 	leave(p);
 	if (cur_punct(p, ')'))
-		advance(p);
+		dpi_sql_advance(p);
 	else
 		p->syntax_error = true; /* ';' or the end inside parentheses */
-	return v;
-}
-
-static uint8_t verb_of(const struct sp *p, enum kw k)
-{
-	switch (k) {
-	case KW_SELECT:
-	case KW_VALUES:
-	case KW_TABLE: return DPI_SQL_VERB_SELECT;
-	case KW_INSERT: return DPI_SQL_VERB_INSERT;
-	case KW_UPDATE: return DPI_SQL_VERB_UPDATE;
-	case KW_DELETE: return DPI_SQL_VERB_DELETE;
-	case KW_REPLACE: return DPI_SQL_VERB_REPLACE;
-	case KW_MERGE: return DPI_SQL_VERB_MERGE;
-	case KW_CREATE: return DPI_SQL_VERB_CREATE;
-	case KW_DROP:
-		return peek_kw(p, 1) == KW_PREPARE ? DPI_SQL_VERB_DEALLOCATE : DPI_SQL_VERB_DROP;
-	case KW_ALTER: return DPI_SQL_VERB_ALTER;
-	case KW_RENAME: return DPI_SQL_VERB_RENAME;
-	case KW_TRUNCATE: return DPI_SQL_VERB_TRUNCATE;
-	case KW_GRANT: return DPI_SQL_VERB_GRANT;
-	case KW_REVOKE: return DPI_SQL_VERB_REVOKE;
-	case KW_CALL: return DPI_SQL_VERB_CALL;
-	case KW_EXEC:
-	case KW_EXECUTE: return DPI_SQL_VERB_EXECUTE;
-	case KW_PREPARE: return DPI_SQL_VERB_PREPARE;
-	case KW_DEALLOCATE: return DPI_SQL_VERB_DEALLOCATE;
-	case KW_SET: return DPI_SQL_VERB_SET;
-	case KW_SHOW: return DPI_SQL_VERB_SHOW;
-	case KW_USE: return DPI_SQL_VERB_USE;
-	case KW_BEGIN: return DPI_SQL_VERB_BEGIN;
-	case KW_START: return DPI_SQL_VERB_START;
-	case KW_COMMIT: return DPI_SQL_VERB_COMMIT;
-	case KW_ROLLBACK: return DPI_SQL_VERB_ROLLBACK;
-	case KW_SAVEPOINT: return DPI_SQL_VERB_SAVEPOINT;
-	case KW_RELEASE: return DPI_SQL_VERB_RELEASE;
-	case KW_EXPLAIN: return DPI_SQL_VERB_EXPLAIN;
-	case KW_DESC:
-	case KW_DESCRIBE: return DPI_SQL_VERB_DESCRIBE;
-	case KW_COPY: return DPI_SQL_VERB_COPY;
-	case KW_LOCK: return DPI_SQL_VERB_LOCK;
-	case KW_UNLOCK: return DPI_SQL_VERB_UNLOCK;
-	case KW_ANALYSE:
-	case KW_ANALYZE: return DPI_SQL_VERB_ANALYZE;
-	case KW_VACUUM: return DPI_SQL_VERB_VACUUM;
-	case KW_LOAD: return DPI_SQL_VERB_LOAD;
-	case KW_HANDLER: return DPI_SQL_VERB_HANDLER;
-	case KW_DO: return DPI_SQL_VERB_DO;
-	case KW_LISTEN: return DPI_SQL_VERB_LISTEN;
-	case KW_UNLISTEN: return DPI_SQL_VERB_UNLISTEN;
-	case KW_NOTIFY: return DPI_SQL_VERB_NOTIFY;
-	case KW_DECLARE: return DPI_SQL_VERB_DECLARE;
-	case KW_FETCH: return DPI_SQL_VERB_FETCH;
-	case KW_CLOSE: return DPI_SQL_VERB_CLOSE;
-	case KW_END: return p->mysql ? DPI_SQL_VERB_OTHER : DPI_SQL_VERB_COMMIT;
-	case KW_ABORT: return p->mysql ? DPI_SQL_VERB_OTHER : DPI_SQL_VERB_ROLLBACK;
-	default: return DPI_SQL_VERB_OTHER;
-	}
-}
-
-static void skip_if_exists(struct sp *p)
-{
-	if (cur_kw(p, KW_IF)) {
-		advance(p);
-		if (cur_kw(p, KW_NOT))
-			advance(p);
-		if (cur_kw(p, KW_EXISTS))
-			advance(p);
-	}
-}
-
-/* Advance to ON within a DDL head (CREATE INDEX i .. ON t, triggers,
- * rules, policies, MySQL DROP INDEX i ON t). */
-static bool skip_to_on(struct sp *p)
-{
-	for (unsigned i = 0; i < 64; i++) {
-		if (cur_kw(p, KW_ON))
-			return true;
-		if (p->eof || cur_punct(p, ';') || cur_punct(p, '(') || cur_punct(p, ')'))
-			return false;
-		advance(p);
-	}
-	return false;
-}
-
-/* The object keyword of a CREATE/DROP/ALTER within the next @max tokens
- * (after OR REPLACE, TEMPORARY, DEFINER=.., ALGORITHM=.., ...). */
-static enum kw find_kind(struct sp *p, unsigned max, const enum kw *kinds, size_t nkinds)
-{
-	for (unsigned i = 0; i < max; i++) {
-		if (p->eof || cur_punct(p, ';') || cur_punct(p, '(') || cur_punct(p, ')'))
-			return KW_NONE;
-		for (size_t k = 0; k < nkinds; k++)
-			if (p->cur.kw == kinds[k])
-				return kinds[k];
-		advance(p);
-	}
-	return KW_NONE;
-}
-
-static void head_create(struct sp *p, struct level *lv)
-{
-	static const enum kw kinds[] = {KW_TABLE,     KW_VIEW,      KW_INDEX, KW_TRIGGER,
-					KW_FUNCTION,  KW_PROCEDURE, KW_EVENT, KW_RULE,
-					KW_POLICY};
-	enum kw kind = find_kind(p, 24, kinds, sizeof(kinds) / sizeof(kinds[0]));
-
-	if (kind == KW_NONE)
-		return;
-	advance(p);
-	switch (kind) {
-	case KW_TABLE:
-	case KW_VIEW:
-		skip_if_exists(p);
-		parse_table_ref(p, lv, NAMEONLY);
-		if (cur_kw(p, KW_LIKE)) {
-			advance(p);
-			parse_table_ref(p, lv, NAMEONLY);
-		} else if (cur_punct(p, '(')) {
-			paren(p, lv, P_LIKE, false);
-		} else if (cur_kw(p, KW_PARTITION) && peek_kw(p, 1) == KW_OF) {
-			advance(p);
-			advance(p);
-			parse_table_ref(p, lv, NAMEONLY);
-		}
-		break;
-	case KW_INDEX:
-	case KW_TRIGGER:
-	case KW_POLICY:
-		if (skip_to_on(p)) {
-			advance(p);
-			parse_table_ref(p, lv, NAMEONLY);
-		}
-		lv->body = kind == KW_TRIGGER;
-		break;
-	case KW_RULE: /* CREATE RULE r AS ON SELECT TO t DO ... */
-		if (skip_to_on(p)) {
-			advance(p);
-			advance(p);
-			if (cur_kw(p, KW_TO)) {
-				advance(p);
-				parse_table_ref(p, lv, NAMEONLY);
-			}
-		}
-		lv->body = true;
-		break;
-	default: /* FUNCTION, PROCEDURE, EVENT: the body may hold statements */
-		lv->body = true;
-		break;
-	}
-}
-
-static void head_drop(struct sp *p, struct level *lv)
-{
-	static const enum kw kinds[] = {KW_TABLE,   KW_TABLES, KW_VIEW,   KW_INDEX,
-					KW_TRIGGER, KW_RULE,   KW_POLICY, KW_PREPARE};
-	enum kw kind = find_kind(p, 8, kinds, sizeof(kinds) / sizeof(kinds[0]));
-
-	switch (kind) {
-	case KW_TABLE:
-	case KW_TABLES:
-	case KW_VIEW:
-		advance(p);
-		skip_if_exists(p);
-		lv->in_from = true;
-		lv->refs_targets = true;
-		parse_table_ref(p, lv, TARGET);
-		break;
-	case KW_INDEX:
-	case KW_TRIGGER:
-	case KW_RULE:
-	case KW_POLICY:
-		if (skip_to_on(p)) {
-			advance(p);
-			parse_table_ref(p, lv, NAMEONLY);
-		}
-		break;
-	default:
-		break;
-	}
-}
-
-static void head_alter(struct sp *p, struct level *lv)
-{
-	static const enum kw kinds[] = {KW_TABLE, KW_VIEW};
-
-	if (find_kind(p, 16, kinds, 2) == KW_NONE)
-		return;
-	advance(p);
-	skip_if_exists(p);
-	if (cur_kw(p, KW_ALL)) /* ALTER TABLE ALL IN TABLESPACE */
-		return;
-	parse_table_ref(p, lv, NAMEONLY);
-	lv->alter_table = true;
-}
-
-static bool word_in(const struct sp *p, const char *const *words)
-{
-	for (; *words; words++)
-		if (dpi_sql_word_is(&p->cur.t, *words))
-			return true;
-	return false;
-}
-
-/* GRANT/REVOKE privileges ON [TABLE] t, ... (MySQL: *, *.*, db.*, db.t;
- * PostgreSQL: ALL TABLES IN SCHEMA s, reported as "s.*"). */
-static void head_grant(struct sp *p, struct level *lv)
-{
-	static const char *const not_tables[] = {
-		"SEQUENCE", "DATABASE", "DOMAIN",     "FOREIGN", "LANGUAGE",  "LARGE",
-		"SCHEMA",   "TYPE",     "TABLESPACE", "ROUTINE", "PARAMETER", "ALL",
-		"FUNCTION", "PROCEDURE", NULL};
-	static const struct dpi_slice star = {(const uint8_t *)"*", 1};
-	struct name n, j;
-
-	advance(p);
-	while (!p->eof && !cur_punct(p, ';') && !cur_kw(p, KW_ON)) {
-		if (cur_kw(p, KW_TO) || cur_kw(p, KW_FROM) || (lv->in_paren && cur_punct(p, ')')))
-			return;
-		if (cur_punct(p, '('))
-			paren(p, lv, P_SUB, false);
-		else
-			advance(p);
-	}
-	if (!cur_kw(p, KW_ON))
-		return;
-	advance(p);
-	if (!p->mysql && cur_kw(p, KW_ALL) && peek_kw(p, 1) == KW_TABLES) {
-		advance(p);
-		advance(p);
-		if (cur_kw(p, KW_IN))
-			advance(p);
-		if (cur_kw(p, KW_SCHEMA))
-			advance(p);
-		do {
-			if (parse_name(p, false, 1, &n) && name_join(p, &n.s, &star, n.flags, &j))
-				report(p, &j, false);
-		} while (cur_punct(p, ',') && (advance(p), true));
-		return;
-	}
-	if (cur_kw(p, KW_TABLE))
-		advance(p);
-	else if (word_in(p, not_tables))
-		return;
-	do {
-		if (!parse_name(p, true, 3, &n))
-			return;
-		report(p, &n, false);
-	} while (cur_punct(p, ',') && (advance(p), true));
-}
-
-/* SHOW [FULL] COLUMNS|INDEX.. FROM t [FROM db], SHOW CREATE TABLE|VIEW t. */
-static void head_show(struct sp *p, struct level *lv)
-{
-	struct name n, db, j;
-
-	advance(p);
-	while (cur_kw(p, KW_FULL) || cur_kw(p, KW_EXTENDED))
-		advance(p);
-	if (cur_kw(p, KW_COLUMNS) || cur_kw(p, KW_FIELDS) || cur_kw(p, KW_INDEX) ||
-	    cur_kw(p, KW_INDEXES) || cur_kw(p, KW_KEYS)) {
-		advance(p);
-		if (!cur_kw(p, KW_FROM) && !cur_kw(p, KW_IN))
-			return;
-		advance(p);
-		if (!parse_name(p, false, 2, &n))
-			return;
-		if (n.parts == 1 && (cur_kw(p, KW_FROM) || cur_kw(p, KW_IN))) {
-			advance(p);
-			if (parse_name(p, false, 1, &db) &&
-			    name_join(p, &db.s, &n.s, db.flags | n.flags, &j)) {
-				report(p, &j, false);
-				return;
-			}
-		}
-		report(p, &n, false);
-	} else if (cur_kw(p, KW_CREATE) &&
-		   (peek_kw(p, 1) == KW_TABLE || peek_kw(p, 1) == KW_VIEW)) {
-		advance(p);
-		advance(p);
-		parse_table_ref(p, lv, NAMEONLY);
-	}
-}
-
-/* EXPLAIN/DESCRIBE [options] statement, or MySQL DESCRIBE t. */
-static void head_explain(struct sp *p, struct level *lv)
-{
-	advance(p);
-	for (;;) {
-		if (cur_kw(p, KW_ANALYZE) || cur_kw(p, KW_ANALYSE) || cur_kw(p, KW_VERBOSE) ||
-		    cur_kw(p, KW_EXTENDED) || cur_kw(p, KW_PARTITIONS)) {
-			advance(p);
-		} else if (cur_kw(p, KW_FORMAT)) {
-			advance(p);
-			if (cur_op(p, "="))
-				advance(p);
-			advance(p);
-		} else if (cur_punct(p, '(') && !(kw_flags(peek_kw(p, 1)) & KF_STMT)) {
-			paren(p, lv, P_SUB, false); /* PostgreSQL (ANALYZE, BUFFERS) */
-		} else {
-			break;
-		}
-	}
-	if (p->eof || cur_kw(p, KW_FOR)) /* MySQL EXPLAIN FOR CONNECTION n */
-		return;
-	if (cur_punct(p, '('))
-		paren(p, lv, P_SUB, false);
-	else if (p->cur.t.type == DPI_SQL_TOK_WORD && verb_of(p, p->cur.kw) != DPI_SQL_VERB_OTHER)
-		dispatch(p, lv, false);
-	else
-		parse_table_ref(p, lv, NAMEONLY);
-}
-
-/* ANALYZE/VACUUM [options] [t [(cols)], ...]; MySQL ANALYZE TABLE t, ... */
-static void head_maintenance(struct sp *p, struct level *lv)
-{
-	advance(p);
-	for (;;) {
-		if (cur_kw(p, KW_VERBOSE) || cur_kw(p, KW_FULL) || cur_kw(p, KW_FREEZE) ||
-		    cur_kw(p, KW_ANALYZE) || cur_kw(p, KW_ANALYSE) || cur_kw(p, KW_SKIP_LOCKED) ||
-		    cur_kw(p, KW_NO_WRITE_TO_BINLOG) || cur_kw(p, KW_LOCAL) || cur_kw(p, KW_TABLE))
-			advance(p);
-		else if (cur_punct(p, '('))
-			paren(p, lv, P_SUB, false);
-		else
-			break;
-	}
-	if (cur_name_token(p, false)) {
-		lv->in_from = true;
-		lv->refs_targets = true;
-		parse_table_ref(p, lv, TARGET);
-	}
-}
-
-static void skip_modifiers(struct sp *p, const enum kw *mods)
-{
-	for (bool again = true; again;) {
-		again = false;
-		for (const enum kw *m = mods; *m != KW_NONE; m++)
-			if (cur_kw(p, *m)) {
-				advance(p);
-				again = true;
-			}
-	}
-}
-
-/*
- * A statement starting at cur (a word): sets the level's verb, records it
- * (as the statement's verb when @top), reads the head that names tables in
- * a verb-specific way and leaves the rest to scan_level(). Returns the verb.
- */
-static uint8_t dispatch(struct sp *p, struct level *lv, bool top)
-{
-	static const enum kw ins_mods[] = {KW_LOW_PRIORITY, KW_DELAYED, KW_HIGH_PRIORITY,
-					   KW_IGNORE, KW_NONE};
-	static const enum kw del_mods[] = {KW_LOW_PRIORITY, KW_QUICK, KW_IGNORE, KW_NONE};
-	enum kw k = p->cur.kw;
-	uint8_t v;
-
-	if (!enter(p)) {
-		advance(p);
-		return 0;
-	}
-	if (k == KW_WITH && is_cte_with(p)) {
-		parse_with(p, lv);
-		v = level_start(p, lv, top);
-		if (!v && !p->eof && p->cur.t.type == DPI_SQL_TOK_WORD)
-			v = dispatch(p, lv, top); /* WITH .. UPDATE/DELETE etc. */
-		leave(p);
-		return v;
-	}
-	v = verb_of(p, k);
-	if (top && p->st->verb == DPI_SQL_VERB_NONE) {
-		p->st->verb = v;
-		p->st->word = p->cur.t.text;
-	}
-	p->st->verbs |= 1ull << v;
-	lv->verb = v;
-	lv->is_query = false;
-	lv->in_from = false;
-	lv->refs_targets = false;
-	lv->alter_table = false;
-
-	switch (k) {
-	case KW_SELECT:
-		advance(p);
-		lv->is_query = true;
-		break;
-	case KW_TABLE:
-		advance(p);
-		parse_table_ref(p, lv, REF);
-		break;
-	case KW_INSERT:
-	case KW_REPLACE:
-		advance(p);
-		skip_modifiers(p, ins_mods);
-		if (cur_kw(p, KW_INTO))
-			advance(p);
-		parse_table_ref(p, lv, TARGET);
-		break;
-	case KW_UPDATE:
-		advance(p);
-		skip_modifiers(p, del_mods);
-		lv->is_query = true;
-		lv->in_from = true;
-		parse_table_ref(p, lv, TARGET);
-		break;
-	case KW_DELETE:
-		advance(p);
-		skip_modifiers(p, del_mods);
-		lv->is_query = true;
-		if (cur_kw(p, KW_FROM)) {
-			/* DELETE FROM t [USING ..]: with USING (MySQL) the FROM
-			 * list names targets that may be USING aliases */
-			advance(p);
-			do
-				parse_table_ref(p, lv, DEFER);
-			while (cur_punct(p, ',') && (advance(p), true));
-			if (!cur_kw(p, KW_USING))
-				resolve_deferred(p, lv);
-		} else {
-			/* MySQL DELETE t1[.*], a2 FROM t1 JOIN t2 AS a2 .. */
-			do
-				parse_table_ref(p, lv, DEFER);
-			while (cur_punct(p, ',') && (advance(p), true));
-			if (cur_kw(p, KW_FROM)) {
-				advance(p);
-				lv->in_from = true;
-				lv->resolve_targets = true;
-				parse_table_ref(p, lv, REF);
-			}
-		}
-		break;
-	case KW_MERGE:
-		advance(p);
-		if (cur_kw(p, KW_INTO))
-			advance(p);
-		parse_table_ref(p, lv, TARGET);
-		break;
-	case KW_CREATE:
-		advance(p);
-		head_create(p, lv);
-		break;
-	case KW_DROP:
-		advance(p);
-		head_drop(p, lv);
-		break;
-	case KW_ALTER:
-		advance(p);
-		head_alter(p, lv);
-		break;
-	case KW_TRUNCATE:
-		advance(p);
-		if (cur_kw(p, KW_TABLE))
-			advance(p);
-		lv->in_from = true;
-		lv->refs_targets = true;
-		parse_table_ref(p, lv, TARGET);
-		break;
-	case KW_LOCK:
-		advance(p);
-		if (cur_kw(p, KW_TABLE) || cur_kw(p, KW_TABLES))
-			advance(p);
-		else if (p->mysql && dpi_sql_word_is(&p->cur.t, "INSTANCE"))
-			break;
-		lv->in_from = true;
-		lv->refs_targets = true;
-		parse_table_ref(p, lv, TARGET);
-		break;
-	case KW_RENAME: /* MySQL RENAME TABLE a TO b, c TO d */
-		advance(p);
-		if (cur_kw(p, KW_TABLE) || cur_kw(p, KW_TABLES)) {
-			advance(p);
-			lv->in_from = true;
-			lv->refs_targets = true;
-			parse_table_ref(p, lv, NAMEONLY);
-		}
-		break;
-	case KW_GRANT:
-	case KW_REVOKE:
-		head_grant(p, lv);
-		break;
-	case KW_SHOW:
-		head_show(p, lv);
-		break;
-	case KW_EXPLAIN:
-	case KW_DESC:
-	case KW_DESCRIBE:
-		head_explain(p, lv);
-		break;
-	case KW_COPY:
-		advance(p);
-		if (cur_kw(p, KW_BINARY))
-			advance(p);
-		if (cur_punct(p, '('))
-			paren(p, lv, P_SUB, false);
-		else
-			parse_table_ref(p, lv, NAMEONLY);
-		break;
-	case KW_HANDLER:
-		advance(p);
-		parse_table_ref(p, lv, NAMEONLY);
-		break;
-	case KW_ANALYZE:
-	case KW_ANALYSE:
-	case KW_VACUUM:
-		head_maintenance(p, lv);
-		break;
-	case KW_EXEC:
-	case KW_EXECUTE:
-		advance(p);
-		if (cur_kw(p, KW_IMMEDIATE)) /* MariaDB EXECUTE IMMEDIATE 'sql' */
-			flag(p, DPI_SQL_F_DYNAMIC);
-		break;
-	case KW_PREPARE:
-		advance(p);
-		if (cur_name_token(p, false))
-			advance(p);
-		if (cur_kw(p, KW_FROM)) { /* MySQL PREPARE s FROM 'sql' | @var */
-			flag(p, DPI_SQL_F_DYNAMIC);
-			advance(p);
-			break;
-		}
-		if (cur_punct(p, '('))
-			paren(p, lv, P_SUB, false);
-		if (cur_kw(p, KW_AS)) { /* PostgreSQL PREPARE s [(types)] AS stmt */
-			advance(p);
-			level_start(p, lv, false);
-			if (!p->eof && p->cur.t.type == DPI_SQL_TOK_WORD &&
-			    verb_of(p, p->cur.kw) != DPI_SQL_VERB_OTHER)
-				dispatch(p, lv, false);
-		}
-		break;
-	case KW_DECLARE: /* DECLARE c [..] CURSOR [..] FOR stmt */
-		advance(p);
-		for (unsigned i = 0; i < 16 && !p->eof && !cur_kw(p, KW_FOR) &&
-				     !cur_punct(p, ';') && !cur_punct(p, '(') && !cur_punct(p, ')');
-		     i++)
-			advance(p);
-		if (cur_kw(p, KW_FOR)) {
-			advance(p);
-			if (cur_punct(p, '('))
-				paren(p, lv, P_SUB, false);
-			else if (!p->eof && p->cur.t.type == DPI_SQL_TOK_WORD &&
-				 verb_of(p, p->cur.kw) != DPI_SQL_VERB_OTHER)
-				dispatch(p, lv, false);
-		}
-		break;
-	case KW_DO:
-		advance(p);
-		if (!p->mysql) /* DO [LANGUAGE l] 'code': an anonymous code block */
-			flag(p, DPI_SQL_F_DYNAMIC);
-		break;
-	default:
-		advance(p);
-		break;
-	}
-	leave(p);
 	return v;
 }
 
@@ -1582,7 +853,7 @@ static bool body_stmt(const struct sp *p)
 	case KW_MERGE:
 		return !p->eof;
 	case KW_WITH:
-		return is_cte_with(p);
+		return dpi_sql_is_cte_with(p);
 	default:
 		return false;
 	}
@@ -1600,10 +871,10 @@ static bool ends_list(const struct sp *p, const struct level *lv, enum kw k)
 
 	switch (k) {
 	case KW_ON: /* ON DUPLICATE KEY UPDATE, ON CONFLICT: not a join condition */
-		n = peek_kw(p, 1);
+		n = dpi_sql_peek_kw(p, 1);
 		return n == KW_DUPLICATE || n == KW_CONFLICT;
 	case KW_FOR: /* FOR UPDATE, but not MariaDB's FOR SYSTEM_TIME */
-		return peek_kw(p, 1) != KW_SYSTEM_TIME;
+		return dpi_sql_peek_kw(p, 1) != KW_SYSTEM_TIME;
 	case KW_SET: /* reserved in MySQL; in PostgreSQL only UPDATE/MERGE's */
 		if (!p->mysql && lv->verb != DPI_SQL_VERB_UPDATE && lv->verb != DPI_SQL_VERB_MERGE)
 			return false;
@@ -1613,7 +884,7 @@ static bool ends_list(const struct sp *p, const struct level *lv, enum kw k)
 			return false;
 		break;
 	default:
-		if (!(kw_flags(k) & (p->mysql ? KF_END_MY : KF_END_PG)))
+		if (!(dpi_sql_kw_flags(k) & (p->mysql ? KF_END_MY : KF_END_PG)))
 			return false;
 		break;
 	}
@@ -1632,17 +903,17 @@ static void scan_level(struct sp *p, struct level *lv)
 			if (lv->in_paren)
 				break;
 			p->syntax_error = true; /* unbalanced: the server rejects it */
-			advance(p);
+			dpi_sql_advance(p);
 			continue;
 		}
 		if (cur_punct(p, '(')) {
-			paren(p, lv, P_SUB, false);
+			dpi_sql_paren(p, lv, P_SUB, false);
 			continue;
 		}
 		if (lv->in_from) {
 			if (cur_punct(p, ',')) {
-				advance(p);
-				parse_table_ref(p, lv, lv->refs_targets ? TARGET : REF);
+				dpi_sql_advance(p);
+				dpi_sql_parse_table_ref(p, lv, lv->refs_targets ? TARGET : REF);
 				continue;
 			}
 			if (k != KW_NONE && ends_list(p, lv, k))
@@ -1650,28 +921,28 @@ static void scan_level(struct sp *p, struct level *lv)
 		}
 		if (k == KW_STRAIGHT_JOIN && (lv->in_from || lv->saw_from)) {
 			/* a join, unless a SELECT option (before FROM) */
-			advance(p);
+			dpi_sql_advance(p);
 			lv->in_from = true;
-			parse_table_ref(p, lv, REF);
+			dpi_sql_parse_table_ref(p, lv, REF);
 			continue;
 		}
 		switch (k) {
 		case KW_JOIN:
-			advance(p);
+			dpi_sql_advance(p);
 			lv->in_from = true;
 			lv->refs_targets = false;
-			parse_table_ref(p, lv, REF);
+			dpi_sql_parse_table_ref(p, lv, REF);
 			continue;
 		case KW_FROM:
 			/* not in EXTRACT(x FROM y) (no query at this level) nor
 			 * in IS [NOT] DISTINCT FROM */
 			if (lv->is_query &&
 			    !(p->prev1 == KW_DISTINCT && (p->prev2 == KW_IS || p->prev2 == KW_NOT))) {
-				advance(p);
+				dpi_sql_advance(p);
 				lv->in_from = true;
 				lv->saw_from = true;
 				lv->refs_targets = false;
-				parse_table_ref(p, lv, REF);
+				dpi_sql_parse_table_ref(p, lv, REF);
 				continue;
 			}
 			break;
@@ -1681,11 +952,11 @@ static void scan_level(struct sp *p, struct level *lv)
 		case KW_USING:
 			if ((lv->verb == DPI_SQL_VERB_DELETE || lv->verb == DPI_SQL_VERB_MERGE) &&
 			    !peek_punct(p, 1, '(')) {
-				advance(p);
+				dpi_sql_advance(p);
 				lv->in_from = true;
 				lv->refs_targets = false;
 				lv->resolve_targets = true;
-				parse_table_ref(p, lv, REF);
+				dpi_sql_parse_table_ref(p, lv, REF);
 				continue;
 			}
 			break;
@@ -1695,28 +966,28 @@ static void scan_level(struct sp *p, struct level *lv)
 
 				peek(p, 1, &t);
 				if (name_token(p, &t, true, false)) {
-					advance(p);
+					dpi_sql_advance(p);
 					lv->in_from = true;
 					lv->refs_targets = false;
-					parse_table_ref(p, lv, REF);
+					dpi_sql_parse_table_ref(p, lv, REF);
 					continue;
 				}
 			}
 			break;
 		case KW_REFERENCES:
-			advance(p);
-			parse_table_ref(p, lv, NAMEONLY);
+			dpi_sql_advance(p);
+			dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 			continue;
 		case KW_INHERITS:
 			if (peek_punct(p, 1, '(')) {
-				advance(p);
-				paren(p, lv, P_NAMES, false);
+				dpi_sql_advance(p);
+				dpi_sql_paren(p, lv, P_NAMES, false);
 				continue;
 			}
 			break;
 		case KW_WITH:
-			if (is_cte_with(p)) {
-				parse_with(p, lv);
+			if (dpi_sql_is_cte_with(p)) {
+				dpi_sql_parse_with(p, lv);
 				continue;
 			}
 			break;
@@ -1726,8 +997,8 @@ static void scan_level(struct sp *p, struct level *lv)
 			break;
 		case KW_TO:
 			if (lv->verb == DPI_SQL_VERB_RENAME && lv->refs_targets) {
-				advance(p);
-				parse_table_ref(p, lv, NAMEONLY);
+				dpi_sql_advance(p);
+				dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 				continue;
 			}
 			break;
@@ -1737,40 +1008,40 @@ static void scan_level(struct sp *p, struct level *lv)
 
 				peek(p, 1, &t);
 				if (t.kw == KW_TO || t.kw == KW_AS) {
-					advance(p);
-					advance(p);
-					parse_table_ref(p, lv, NAMEONLY);
+					dpi_sql_advance(p);
+					dpi_sql_advance(p);
+					dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 					continue;
 				}
 				if (p->mysql && name_token(p, &t, true, false) && t.kw != KW_COLUMN &&
 				    t.kw != KW_INDEX && t.kw != KW_KEY &&
 				    !dpi_sql_word_is(&t.t, "CONSTRAINT")) {
-					advance(p);
-					parse_table_ref(p, lv, NAMEONLY);
+					dpi_sql_advance(p);
+					dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 					continue;
 				}
 			}
 			break;
 		case KW_ATTACH: /* PostgreSQL partitions are tables */
 		case KW_DETACH:
-			if (lv->alter_table && peek_kw(p, 1) == KW_PARTITION) {
-				advance(p);
-				advance(p);
-				parse_table_ref(p, lv, NAMEONLY);
+			if (lv->alter_table && dpi_sql_peek_kw(p, 1) == KW_PARTITION) {
+				dpi_sql_advance(p);
+				dpi_sql_advance(p);
+				dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 				continue;
 			}
 			break;
 		case KW_LIKE:
 			if (lv->create_cols && p->prev_comma) {
-				advance(p);
-				parse_table_ref(p, lv, NAMEONLY);
+				dpi_sql_advance(p);
+				dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 				continue;
 			}
 			break;
 		case KW_NONE: /* PostgreSQL ALTER TABLE t [NO] INHERIT parent */
 			if (lv->alter_table && dpi_sql_word_is(&p->cur.t, "INHERIT")) {
-				advance(p);
-				parse_table_ref(p, lv, NAMEONLY);
+				dpi_sql_advance(p);
+				dpi_sql_parse_table_ref(p, lv, NAMEONLY);
 				continue;
 			}
 			break;
@@ -1778,7 +1049,7 @@ static void scan_level(struct sp *p, struct level *lv)
 			break;
 		}
 		if (lv->body && body_stmt(p)) {
-			dispatch(p, lv, false);
+			dpi_sql_dispatch(p, lv, false);
 			continue;
 		}
 		if (lv->body && p->cur.t.type == DPI_SQL_TOK_STRING && p->prev1 == KW_AS)
@@ -1787,9 +1058,9 @@ static void scan_level(struct sp *p, struct level *lv)
 			 pg_dynamic_function(p->cur.t.text.p, p->cur.t.text.len) &&
 			 peek_punct(p, 1, '('))
 			flag(p, DPI_SQL_F_DYNAMIC);
-		advance(p);
+		dpi_sql_advance(p);
 	}
-	resolve_deferred(p, lv);
+	dpi_sql_resolve_deferred(p, lv);
 	p->ncte = lv->cte_mark;
 }
 
@@ -1848,7 +1119,7 @@ static bool run_pass(struct sp *p, const uint8_t *sql)
 
 		if (cur_punct(p, ';')) {
 			p->stmt_start = NULL;
-			advance(p);
+			dpi_sql_advance(p);
 			continue;
 		}
 		if (nstmts >= DPI_SQL_MAX_STMTS) {
@@ -1869,7 +1140,7 @@ static bool run_pass(struct sp *p, const uint8_t *sql)
 		p->ndeferred = 0;
 		p->syntax_error = false;
 		level_init(p, &lv, DPI_SQL_VERB_NONE, false);
-		level_start(p, &lv, true);
+		dpi_sql_level_start(p, &lv, true);
 		scan_level(p, &lv);
 		if (st->verb == DPI_SQL_VERB_NONE) {
 			st->verb = DPI_SQL_VERB_OTHER;

@@ -47,11 +47,14 @@ static void on_login(void *ctx, const struct dpi_mysql_login *l)
 	touch(l->auth_plugin);
 }
 
-static void on_tls(void *ctx, unsigned dir)
+static void on_tls(void *ctx, unsigned dir, const uint8_t *data, size_t len)
 {
+	struct dpi_slice s = {data, (uint32_t)len};
+
 	(void)ctx;
-	if (dir > 1)
+	if (dir > 1 || len > DPI_MAX_PENDING)
 		abort();
+	touch(s);
 }
 
 static void on_query(void *ctx, const struct dpi_mysql_query *q)
@@ -143,10 +146,6 @@ static void feed(struct feeder *f, unsigned dir, const uint8_t *p, size_t n)
 			if ((size_t)r > f->plen[dir])
 				abort();
 			if (r == 0) {
-				/* Stopped where encryption begins: a caller not
-				 * handing the rest to dpi_tls calls again. */
-				if (dpi_mysql_opaque(&f->st, dir))
-					continue;
 				/* A parser stuck on a full buffer breaks the contract. */
 				if (f->plen[dir] == DPI_MAX_PENDING)
 					abort();

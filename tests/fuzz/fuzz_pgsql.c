@@ -48,11 +48,14 @@ static void on_cancel(void *ctx, uint32_t pid)
 	(void)pid;
 }
 
-static void on_switch(void *ctx, unsigned dir)
+static void on_switch(void *ctx, unsigned dir, const uint8_t *data, size_t len)
 {
+	struct dpi_slice s = {data, (uint32_t)len};
+
 	(void)ctx;
-	if (dir > 1)
+	if (dir > 1 || len > DPI_MAX_PENDING)
 		abort();
+	touch(s);
 }
 
 static void on_query(void *ctx, const struct dpi_pgsql_query *q)
@@ -163,10 +166,6 @@ static void feed(struct feeder *f, unsigned dir, const uint8_t *p, size_t n)
 			if ((size_t)r > f->plen[dir])
 				abort();
 			if (r == 0) {
-				/* Stopped where encryption begins: a caller not
-				 * handing the rest to dpi_tls calls again. */
-				if (dpi_pgsql_opaque(&f->st, dir))
-					continue;
 				/* A parser stuck on a full buffer breaks the contract. */
 				if (f->plen[dir] == DPI_MAX_PENDING)
 					abort();

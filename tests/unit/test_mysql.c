@@ -255,6 +255,8 @@ struct rec {
 	char log[16384];
 	size_t n;
 	unsigned anomalies, queries, tls;
+	size_t tls_len;
+	uint8_t tls_first;
 	uint32_t last_text_len;
 	bool last_truncated;
 };
@@ -294,11 +296,15 @@ static void on_login(void *ctx, const struct dpi_mysql_login *l)
 	      (const char *)l->database.p, sl_len(l->auth_plugin), (const char *)l->auth_plugin.p);
 }
 
-static void on_tls(void *ctx, unsigned dir)
+static void on_tls(void *ctx, unsigned dir, const uint8_t *data, size_t len)
 {
 	struct rec *r = ctx;
 
+	/* Where the cut fell decides how much of the TLS stream comes along:
+	 * not in the log, which must not depend on it. */
 	r->tls++;
+	r->tls_len = len;
+	r->tls_first = len ? data[0] : 0;
 	logf_(r, "tls %u\n", dir);
 }
 
@@ -406,7 +412,7 @@ static void sim_feed(struct sim *s, unsigned dir, const uint8_t *p, size_t n)
 				s->plen[dir] = 0;
 				break;
 			}
-			if (r == 0 && !dpi_mysql_opaque(&s->st, dir))
+			if (r == 0)
 				break;
 			if ((size_t)r > s->plen[dir])
 				abort();
@@ -641,8 +647,8 @@ static void test_ssl_switch(void)
 	CHECK(dpi_mysql_opaque(&s.st, S));
 	sim_fini(&s);
 
-	/* SSLRequest and ClientHello in one call: the parser stops exactly
-	 * where TLS begins, and swallows everything after. */
+	/* SSLRequest and ClientHello in one call: everything is consumed, and
+	 * on_tls gets the TLS stream from its first byte (for dpi_tls). */
 	trace_load(&t, my_ssl, NSEG(my_ssl));
 	dpi_mysql_init(&st);
 	CHECK(dpi_mysql_parse(&st, S, t.data[0], t.len[0], &rec_cb, &r) == (int)t.len[0]);
@@ -651,11 +657,20 @@ static void test_ssl_switch(void)
 	n = t.len[1] + t.len[2];
 	g = guard_dup(buf, n);
 	rc = dpi_mysql_parse(&st, C, g, n, &rec_cb, &r);
-	CHECK_EQ(rc, 36);
-	CHECK_EQ(g[rc], 0x16);
-	CHECK_EQ(dpi_mysql_parse(&st, C, g + rc, n - (size_t)rc, &rec_cb, &r), (int)(n - (size_t)rc));
+	CHECK_EQ(rc, (int)n);
+	CHECK_EQ(r.tls, 1);
+	CHECK_EQ(r.tls_len, n - 36);
+	CHECK_EQ(r.tls_first, 0x16);
+	CHECK_EQ(dpi_mysql_parse(&st, C, g + 36, n - 36, &rec_cb, &r), (int)(n - 36));
 	guard_free(g, n);
 	CHECK_EQ(r.tls, 1);
+	/* The server's first TLS bytes too. */
+	g = guard_dup(t.data[3], t.len[3]);
+	CHECK_EQ(dpi_mysql_parse(&st, S, g, t.len[3], &rec_cb, &r), (int)t.len[3]);
+	guard_free(g, t.len[3]);
+	CHECK_EQ(r.tls, 2);
+	CHECK_EQ(r.tls_len, t.len[3]);
+	CHECK_EQ(r.tls_first, 0x16);
 	dpi_mysql_fini(&st);
 	trace_free(&t);
 }

@@ -352,6 +352,8 @@ struct rec {
 	char log[16384];
 	size_t n;
 	unsigned anomalies, queries, tls, messages;
+	size_t tls_len;
+	uint8_t tls_first;
 	uint32_t last_text_len;
 	bool last_truncated;
 };
@@ -390,16 +392,24 @@ static void on_cancel(void *ctx, uint32_t pid)
 	logf_(ctx, "cancel %u\n", pid);
 }
 
-static void on_tls(void *ctx, unsigned dir)
+static void on_tls(void *ctx, unsigned dir, const uint8_t *data, size_t len)
 {
 	struct rec *r = ctx;
 
+	/* Where the cut fell decides how much of the TLS stream comes along:
+	 * not in the log, which must not depend on it. */
 	r->tls++;
+	r->tls_len = len;
+	r->tls_first = len ? data[0] : 0;
 	logf_(r, "tls %u\n", dir);
 }
 
-static void on_gssenc(void *ctx, unsigned dir)
+static void on_gssenc(void *ctx, unsigned dir, const uint8_t *data, size_t len)
 {
+	struct rec *r = ctx;
+
+	r->tls_len = len;
+	r->tls_first = len ? data[0] : 0;
 	logf_(ctx, "gssenc %u\n", dir);
 }
 
@@ -523,7 +533,7 @@ static void sim_feed(struct sim *s, unsigned dir, const uint8_t *p, size_t n)
 				s->plen[dir] = 0;
 				break;
 			}
-			if (r == 0 && !dpi_pgsql_opaque(&s->st, dir))
+			if (r == 0)
 				break;
 			if ((size_t)r > s->plen[dir])
 				abort();
@@ -710,24 +720,28 @@ static void test_sslrequest_accepted(void)
 	sim_fini(&s);
 
 	/* SSLRequest and ClientHello in one call, before the server's 'S' is
-	 * seen: the parser stops where TLS begins. */
+	 * seen: all consumed, on_tls gets the TLS stream from its first byte. */
 	trace_load(&t, pg_ssl_s, NSEG(pg_ssl_s));
 	dpi_pgsql_init(&st);
 	memcpy(buf, t.data[0], t.len[0]);
 	memcpy(buf + t.len[0], t.data[2], t.len[2]);
 	n = t.len[0] + t.len[2];
 	g = guard_dup(buf, n);
-	CHECK_EQ(dpi_pgsql_parse(&st, C, g, n, &rec_cb, &r), 8);
+	CHECK_EQ(dpi_pgsql_parse(&st, C, g, n, &rec_cb, &r), (int)n);
 	CHECK_EQ(r.tls, 1);
+	CHECK_EQ(r.tls_len, n - 8);
+	CHECK_EQ(r.tls_first, 0x16);
 	CHECK_EQ(dpi_pgsql_parse(&st, C, g + 8, n - 8, &rec_cb, &r), (int)(n - 8));
 	guard_free(g, n);
-	/* The server's 'S' then TLS in one call: one byte consumed. */
+	/* The server's 'S' then TLS in one call. */
 	memcpy(buf, t.data[1], t.len[1]);
 	memcpy(buf + 1, "\x16\x03\x03\x00\x7a", 5);
 	g = guard_dup(buf, 6);
-	CHECK_EQ(dpi_pgsql_parse(&st, S, g, 6, &rec_cb, &r), 1);
+	CHECK_EQ(dpi_pgsql_parse(&st, S, g, 6, &rec_cb, &r), 6);
 	guard_free(g, 6);
 	CHECK_EQ(r.tls, 2);
+	CHECK_EQ(r.tls_len, 5);
+	CHECK_EQ(r.tls_first, 0x16);
 	CHECK_EQ(r.anomalies, 0);
 	dpi_pgsql_fini(&st);
 	trace_free(&t);
