@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dpi_bigbuf.h"
 #include "dpi_mysql.h"
 
 #define MAX_PAYLOAD 0xffffffu
@@ -723,39 +724,13 @@ static bool client_handshake(struct dpi_mysql_state *st, const uint8_t *p, uint3
 
 static void big_free(struct dpi_mysql_state *st)
 {
-	free(st->big);
-	st->big = NULL;
-	st->big_len = st->big_cap = 0;
-	st->big_truncated = false;
+	dpi_bigbuf_free(&st->big, &st->big_len, &st->big_cap, &st->big_truncated);
 }
 
 static void big_append(struct dpi_mysql_state *st, const uint8_t *p, uint32_t n)
 {
-	uint32_t room;
-
-	if (st->big_len + n > st->big_cap && st->big_cap < DPI_MYSQL_MAX_STATEMENT) {
-		uint32_t cap = st->big_cap ? st->big_cap : 65536u;
-		uint8_t *nb;
-
-		while (cap < st->big_len + n && cap < DPI_MYSQL_MAX_STATEMENT)
-			cap *= 2;
-		if (cap > DPI_MYSQL_MAX_STATEMENT)
-			cap = DPI_MYSQL_MAX_STATEMENT;
-		nb = realloc(st->big, cap);
-		if (nb) {
-			st->big = nb;
-			st->big_cap = cap;
-		}
-	}
-	room = st->big_cap - st->big_len;
-	if (n > room) {
-		st->big_truncated = true;
-		n = room;
-	}
-	if (n) {
-		memcpy(st->big + st->big_len, p, n);
-		st->big_len += n;
-	}
+	dpi_bigbuf_append(&st->big, &st->big_len, &st->big_cap, &st->big_truncated,
+			  DPI_MYSQL_MAX_STATEMENT, p, n);
 }
 
 /* The end of a streamed payload. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dpi_bigbuf.h"
 #include "dpi_pgsql.h"
 
 /* Largest message parsed in place: it must fit the caller's pending buffer. */
@@ -450,39 +451,13 @@ static long step_server_start(struct dpi_pgsql_state *st, const uint8_t *cur, si
 
 static void big_free(struct dpi_pgsql_state *st)
 {
-	free(st->big);
-	st->big = NULL;
-	st->big_len = st->big_cap = 0;
-	st->big_truncated = false;
+	dpi_bigbuf_free(&st->big, &st->big_len, &st->big_cap, &st->big_truncated);
 }
 
 static void big_append(struct dpi_pgsql_state *st, const uint8_t *p, uint32_t n)
 {
-	uint32_t room;
-
-	if (st->big_len + n > st->big_cap && st->big_cap < DPI_PGSQL_MAX_STATEMENT) {
-		uint32_t cap = st->big_cap ? st->big_cap : 65536u;
-		uint8_t *nb;
-
-		while (cap < st->big_len + n && cap < DPI_PGSQL_MAX_STATEMENT)
-			cap *= 2;
-		if (cap > DPI_PGSQL_MAX_STATEMENT)
-			cap = DPI_PGSQL_MAX_STATEMENT;
-		nb = realloc(st->big, cap);
-		if (nb) {
-			st->big = nb;
-			st->big_cap = cap;
-		}
-	}
-	room = st->big_cap - st->big_len;
-	if (n > room) {
-		st->big_truncated = true;
-		n = room;
-	}
-	if (n) {
-		memcpy(st->big + st->big_len, p, n);
-		st->big_len += n;
-	}
+	dpi_bigbuf_append(&st->big, &st->big_len, &st->big_cap, &st->big_truncated,
+			  DPI_PGSQL_MAX_STATEMENT, p, n);
 }
 
 int dpi_pgsql_parse(struct dpi_pgsql_state *st, unsigned dir, const uint8_t *buf, size_t len,

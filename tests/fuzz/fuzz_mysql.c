@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "dpi_mysql.h"
+#include "fuzz_feed.h"
 
 static void touch(struct dpi_slice s)
 {
@@ -106,114 +107,19 @@ static const struct dpi_mysql_cb cb = {
 	.on_anomaly = on_anomaly,
 };
 
-/* Most bytes one input may expand to through repeated records: past the
- * statement copy cap (1 MiB), yet small enough to keep the fuzzer fast.
- * Payloads past 16 MiB are the unit tests' (test_multi_packet). */
-#define MAX_STREAM (1280u << 10)
-#define REPEAT_PIECE 65536u
-
-struct feeder {
-	struct dpi_mysql_state st;
-	uint8_t *pend[2];
-	size_t plen[2];
-	bool dead[2];
-};
-
-/* Appends @n bytes to direction @dir's pending buffer and parses, as the
- * engine does; each call sees an allocation of exactly the pending bytes. */
-static void feed(struct feeder *f, unsigned dir, const uint8_t *p, size_t n)
+static int parse(void *ctx, unsigned dir, const uint8_t *buf, size_t len)
 {
-	while (n && !f->dead[dir]) {
-		size_t k = n < DPI_MAX_PENDING - f->plen[dir] ? n : DPI_MAX_PENDING - f->plen[dir];
-
-		memcpy(f->pend[dir] + f->plen[dir], p, k);
-		f->plen[dir] += k;
-		p += k;
-		n -= k;
-		while (f->plen[dir]) {
-			uint8_t *c = malloc(f->plen[dir]);
-			int r;
-
-			if (!c)
-				abort();
-			memcpy(c, f->pend[dir], f->plen[dir]);
-			r = dpi_mysql_parse(&f->st, dir, c, f->plen[dir], &cb, NULL);
-			free(c);
-			if (r < 0) {
-				f->dead[dir] = true;
-				break;
-			}
-			if ((size_t)r > f->plen[dir])
-				abort();
-			if (r == 0) {
-				/* A parser stuck on a full buffer breaks the contract. */
-				if (f->plen[dir] == DPI_MAX_PENDING)
-					abort();
-				break;
-			}
-			memmove(f->pend[dir], f->pend[dir] + r, f->plen[dir] - (size_t)r);
-			f->plen[dir] -= (size_t)r;
-		}
-	}
+	return dpi_mysql_parse(ctx, dir, buf, len, &cb, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len);
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 {
-	static uint8_t piece[REPEAT_PIECE];
-	static uint8_t pend[2][DPI_MAX_PENDING];
-	struct feeder f = {0};
-	size_t off = 0, total = 0;
+	struct dpi_mysql_state st = {0};
 
-	dpi_mysql_init(&f.st);
-	if (len >= 3) {
-		/* The probe on the first record as the detector would see it. */
-		size_t n = (size_t)buf[1] << 8 | buf[2];
-		uint8_t *c;
-
-		if (n > len - 3)
-			n = len - 3;
-		c = malloc(n ? n : 1);
-		if (!c)
-			abort();
-		memcpy(c, buf + 3, n);
-		(void)dpi_mysql_probe_greeting(c, n);
-		free(c);
-	}
-	/* The parser never sees these, only exact-size copies: static storage
-	 * spares ASan two 64 KiB allocations per input. */
-	f.pend[0] = pend[0];
-	f.pend[1] = pend[1];
-	while (off + 3 <= len) {
-		unsigned dir = buf[off] & 1u;
-		size_t reps = 1, n = (size_t)buf[off + 1] << 8 | buf[off + 2];
-
-		if ((buf[off] & 0xfeu) == 0xfeu && off + 6 <= len && buf[off + 3] == 'R') {
-			reps = (size_t)buf[off + 4] << 8 | buf[off + 5];
-			off += 3;
-		}
-		off += 3;
-		if (n > len - off)
-			n = len - off;
-		if (reps == 1 || n == 0) {
-			feed(&f, dir, buf + off, n);
-			total += n;
-		} else {
-			/* As many whole copies as a piece holds, fed piece by piece. */
-			size_t per = n <= REPEAT_PIECE ? REPEAT_PIECE / n : 1, k = 0;
-
-			for (size_t i = 0; i < per; i++)
-				memcpy(piece + i * n, buf + off, n);
-			while (reps && total < MAX_STREAM && !f.dead[dir]) {
-				k = reps < per ? reps : per;
-				feed(&f, dir, piece, k * n);
-				total += k * n;
-				reps -= k;
-			}
-		}
-		off += n;
-	}
-	dpi_mysql_fini(&f.st);
+	dpi_mysql_init(&st);
+	fuzz_feed_records(buf, len, parse, &st, dpi_mysql_probe_greeting, FUZZ_FEED_REPEAT);
+	dpi_mysql_fini(&st);
 	return 0;
 }

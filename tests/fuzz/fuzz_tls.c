@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dpi_tls.h"
+#include "fuzz_feed.h"
 
 static void touch(struct dpi_slice s)
 {
@@ -68,87 +69,18 @@ static const struct dpi_tls_cb cb = {
 	.on_anomaly = on_anomaly,
 };
 
-struct feeder {
-	struct dpi_tls_state st;
-	uint8_t *pend[2];
-	size_t plen[2];
-	bool dead[2];
-};
-
-/* Appends @n bytes to direction @dir's pending buffer and parses, as the
- * engine does; each call sees an allocation of exactly the pending bytes. */
-static void feed(struct feeder *f, unsigned dir, const uint8_t *p, size_t n)
+static int parse(void *ctx, unsigned dir, const uint8_t *buf, size_t len)
 {
-	while (n && !f->dead[dir]) {
-		size_t k = n < DPI_MAX_PENDING - f->plen[dir] ? n : DPI_MAX_PENDING - f->plen[dir];
-
-		memcpy(f->pend[dir] + f->plen[dir], p, k);
-		f->plen[dir] += k;
-		p += k;
-		n -= k;
-		while (f->plen[dir]) {
-			uint8_t *c = malloc(f->plen[dir]);
-			int r;
-
-			if (!c)
-				abort();
-			memcpy(c, f->pend[dir], f->plen[dir]);
-			r = dpi_tls_parse(&f->st, dir, c, f->plen[dir], &cb, NULL);
-			free(c);
-			if (r < 0) {
-				f->dead[dir] = true;
-				break;
-			}
-			if ((size_t)r > f->plen[dir])
-				abort();
-			if (r == 0) {
-				/* A parser stuck on a full buffer breaks the contract. */
-				if (f->plen[dir] == DPI_MAX_PENDING)
-					abort();
-				break;
-			}
-			memmove(f->pend[dir], f->pend[dir] + r, f->plen[dir] - (size_t)r);
-			f->plen[dir] -= (size_t)r;
-		}
-	}
+	return dpi_tls_parse(ctx, dir, buf, len, &cb, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len);
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 {
-	static uint8_t pend[2][DPI_MAX_PENDING];
-	struct feeder f = {0};
-	size_t off = 0;
+	struct dpi_tls_state st = {0};
 
-	dpi_tls_init(&f.st);
-	if (len >= 3) {
-		/* The probe on the first record as the detector would see it. */
-		size_t n = (size_t)buf[1] << 8 | buf[2];
-		uint8_t *c;
-
-		if (n > len - 3)
-			n = len - 3;
-		c = malloc(n ? n : 1);
-		if (!c)
-			abort();
-		memcpy(c, buf + 3, n);
-		(void)dpi_tls_probe(c, n);
-		free(c);
-	}
-	/* The parser never sees these, only exact-size copies: static storage
-	 * spares ASan two 64 KiB allocations per input. */
-	f.pend[0] = pend[0];
-	f.pend[1] = pend[1];
-	while (off + 3 <= len) {
-		unsigned dir = buf[off] & 1u;
-		size_t n = (size_t)buf[off + 1] << 8 | buf[off + 2];
-
-		off += 3;
-		if (n > len - off)
-			n = len - off;
-		feed(&f, dir, buf + off, n);
-		off += n;
-	}
+	dpi_tls_init(&st);
+	fuzz_feed_records(buf, len, parse, &st, dpi_tls_probe, FUZZ_FEED_PLAIN);
 	return 0;
 }

@@ -15,19 +15,15 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "bh_feed.h"
 #include "bh_test.h"
 #include "dpi_mysql.h"
 
 enum { C = DPI_TO_SERVER, S = DPI_TO_CLIENT };
 
-struct seg {
-	unsigned dir;
-	const char *hex;
-};
-
 /* ---- captured traces (tshark tcp.payload, in capture order) ------------ */
 
-static const struct seg my_login_db[] = {
+static const struct bh_seg my_login_db[] = {
 	{S,
 	 "640000000a352e352e352d31302e31312e31392d4d6172696144422d302b6465"
 	 "6231327531000a000000665f28497638537700feff080200ff81150000000000"
@@ -70,7 +66,7 @@ static const struct seg my_login_db[] = {
 	{C,
 	 "0100000001"},
 };
-static const struct seg my_login_nodb[] = {
+static const struct bh_seg my_login_nodb[] = {
 	{S,
 	 "640000000a352e352e352d31302e31312e31392d4d6172696144422d302b6465"
 	 "6231327531000500000070286e747b2f752400feff080200ff81150000000000"
@@ -94,7 +90,7 @@ static const struct seg my_login_nodb[] = {
 	{C,
 	 "0100000001"},
 };
-static const struct seg my_badpw[] = {
+static const struct bh_seg my_badpw[] = {
 	{S,
 	 "640000000a352e352e352d31302e31312e31392d4d6172696144422d302b6465"
 	 "6231327531000600000063597253296e706800feff080200ff81150000000000"
@@ -113,7 +109,7 @@ static const struct seg my_badpw[] = {
 	 "73657220276170702740276c6f63616c686f73742720287573696e6720706173"
 	 "73776f72643a2059455329"},
 };
-static const struct seg my_syntax[] = {
+static const struct bh_seg my_syntax[] = {
 	{S,
 	 "640000000a352e352e352d31302e31312e31392d4d6172696144422d302b6465"
 	 "623132753100070000003970495c734e6b5000feff080200ff81150000000000"
@@ -141,7 +137,7 @@ static const struct seg my_syntax[] = {
 	{C,
 	 "0100000001"},
 };
-static const struct seg my_prep[] = {
+static const struct bh_seg my_prep[] = {
 	{S,
 	 "640000000a352e352e352d31302e31312e31392d4d6172696144422d302b6465"
 	 "623132753100080000004a5c71413274756f00feff080200ff81150000000000"
@@ -175,7 +171,7 @@ static const struct seg my_prep[] = {
 	{C,
 	 "0100000001"},
 };
-static const struct seg my_ssl[] = {
+static const struct bh_seg my_ssl[] = {
 	{S,
 	 "640000000a352e352e352d31302e31312e31392d4d6172696144422d302b6465"
 	 "623132753100090000005a4176506a455b7900feff080200ff81150000000000"
@@ -358,198 +354,9 @@ static const struct dpi_mysql_cb rec_cb = {
 	.on_anomaly = on_anomaly,
 };
 
-/* ---- the caller: pending buffers, guard pages -------------------------- */
+/* ---- the caller: pending buffers, guard pages (bh_feed.h) ------------- */
 
-struct sim {
-	struct dpi_mysql_state st;
-	struct rec rec;
-	uint8_t *pend[2];
-	size_t plen[2];
-	int err[2];		/* the first negative return */
-	bool overflow;		/* the parser left more than DPI_MAX_PENDING */
-	unsigned calls;
-};
-
-static void sim_init(struct sim *s)
-{
-	memset(s, 0, sizeof(*s));
-	dpi_mysql_init(&s->st);
-	for (int i = 0; i < 2; i++) {
-		s->pend[i] = malloc(DPI_MAX_PENDING);
-		if (!s->pend[i])
-			abort();
-	}
-}
-
-static void sim_fini(struct sim *s)
-{
-	dpi_mysql_fini(&s->st);
-	free(s->pend[0]);
-	free(s->pend[1]);
-}
-
-static void sim_feed(struct sim *s, unsigned dir, const uint8_t *p, size_t n)
-{
-	while (n && !s->err[dir]) {
-		size_t room = DPI_MAX_PENDING - s->plen[dir], k = n < room ? n : room;
-
-		if (k == 0) {
-			s->overflow = true;
-			return;
-		}
-		memcpy(s->pend[dir] + s->plen[dir], p, k);
-		s->plen[dir] += k;
-		p += k;
-		n -= k;
-		while (s->plen[dir]) {
-			uint8_t *g = guard_dup(s->pend[dir], s->plen[dir]);
-			int r = dpi_mysql_parse(&s->st, dir, g, s->plen[dir], &rec_cb, &s->rec);
-
-			guard_free(g, s->plen[dir]);
-			s->calls++;
-			if (r < 0) {
-				s->err[dir] = r;
-				s->plen[dir] = 0;
-				break;
-			}
-			if (r == 0)
-				break;
-			if ((size_t)r > s->plen[dir])
-				abort();
-			memmove(s->pend[dir], s->pend[dir] + r, s->plen[dir] - (size_t)r);
-			s->plen[dir] -= (size_t)r;
-		}
-	}
-}
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-
-	for (; h[0] && h[1]; h += 2) {
-		unsigned v;
-
-		if (sscanf(h, "%2x", &v) != 1)
-			abort();
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
-
-struct trace {
-	unsigned nseg;
-	unsigned dir[64];
-	uint8_t *data[64];
-	size_t len[64];
-	size_t total;
-};
-
-static void trace_load(struct trace *t, const struct seg *segs, unsigned n)
-{
-	memset(t, 0, sizeof(*t));
-	if (n > 64)
-		abort();
-	t->nseg = n;
-	for (unsigned i = 0; i < n; i++) {
-		t->dir[i] = segs[i].dir;
-		t->data[i] = malloc(strlen(segs[i].hex) / 2 + 1);
-		if (!t->data[i])
-			abort();
-		t->len[i] = unhex(segs[i].hex, t->data[i]);
-		t->total += t->len[i];
-	}
-}
-
-static void trace_free(struct trace *t)
-{
-	for (unsigned i = 0; i < t->nseg; i++)
-		free(t->data[i]);
-}
-
-enum cut { CUT_NONE, CUT_AT, CUT_BYTES, CUT_RANDOM };
-
-/* Replays @t into @s, cutting segments as @how says (@arg: the global offset
- * for CUT_AT, the seed for CUT_RANDOM). */
-static void replay(struct sim *s, const struct trace *t, enum cut how, uint64_t arg)
-{
-	size_t off = 0;
-
-	for (unsigned i = 0; i < t->nseg; i++) {
-		const uint8_t *p = t->data[i];
-		size_t n = t->len[i];
-
-		while (n) {
-			size_t k = n;
-
-			if (how == CUT_AT && arg > off && arg < off + n)
-				k = arg - off;
-			else if (how == CUT_BYTES)
-				k = 1;
-			else if (how == CUT_RANDOM)
-				k = 1 + bh_xorshift(&arg) % 97;
-			if (k > n)
-				k = n;
-			sim_feed(s, t->dir[i], p, k);
-			p += k;
-			n -= k;
-			off += k;
-		}
-	}
-}
-
-/* Replays @segs whole into @out (initialised here; caller sim_fini()s), then
- * checks that every other way of cutting it gives the same log. */
-static void replay_all_cuts(struct sim *out, const struct seg *segs, unsigned n)
-{
-	struct trace t;
-	struct sim *s = malloc(sizeof(*s));
-
-	if (!s)
-		abort();
-	trace_load(&t, segs, n);
-	sim_init(out);
-	replay(out, &t, CUT_NONE, 0);
-	CHECK(!out->overflow);
-	if (getenv("BH_VERBOSE"))
-		fputs(out->rec.log, stderr);
-	for (size_t at = 1; at < t.total; at++) {
-		sim_init(s);
-		replay(s, &t, CUT_AT, at);
-		if (s->rec.n != out->rec.n || memcmp(s->rec.log, out->rec.log, s->rec.n) ||
-		    s->err[0] != out->err[0] || s->err[1] != out->err[1]) {
-			CHECK(!"log differs when cut");
-			fprintf(stderr, "cut at %zu:\n%s\nwhole:\n%s\n", at, s->rec.log, out->rec.log);
-			sim_fini(s);
-			break;
-		}
-		sim_fini(s);
-	}
-	for (uint64_t seed = 0; seed < 18; seed++) {
-		sim_init(s);
-		if (seed == 0)
-			replay(s, &t, CUT_BYTES, 0);
-		else
-			replay(s, &t, CUT_RANDOM, seed * 0x9e3779b97f4a7c15ull);
-		CHECK_EQ(s->rec.n, out->rec.n);
-		CHECK(s->rec.n == out->rec.n && !memcmp(s->rec.log, out->rec.log, s->rec.n));
-		CHECK_EQ(s->err[0], out->err[0]);
-		CHECK_EQ(s->err[1], out->err[1]);
-		sim_fini(s);
-	}
-	free(s);
-	trace_free(&t);
-}
-
-#define NSEG(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
-
-static bool has(const struct sim *s, const char *line)
-{
-	if (!strstr(s->rec.log, line)) {
-		fprintf(stderr, "missing \"%s\" in:\n%s\n", line, s->rec.log);
-		return false;
-	}
-	return true;
-}
+BH_FEED_SIM(struct dpi_mysql_state, dpi_mysql_init, dpi_mysql_fini, dpi_mysql_parse, &rec_cb)
 
 /* ---- captured sessions ------------------------------------------------- */
 
@@ -569,8 +376,8 @@ static void test_login_with_db(void)
 	CHECK(has(&s, "response kind=2 cmd=3 rows=1 "));
 	CHECK(has(&s, "command COM_QUIT\n"));
 	CHECK_EQ(s.rec.anomalies, 0);
-	CHECK_EQ(s.err[0], 0);
-	CHECK_EQ(s.err[1], 0);
+	CHECK_EQ(s.f.err[0], 0);
+	CHECK_EQ(s.f.err[1], 0);
 	sim_fini(&s);
 }
 
@@ -629,7 +436,7 @@ static void test_prepared(void)
 static void test_ssl_switch(void)
 {
 	struct sim s;
-	struct trace t;
+	struct bh_trace t;
 	struct dpi_mysql_state st;
 	struct rec r = {0};
 	uint8_t buf[4096];
@@ -649,7 +456,7 @@ static void test_ssl_switch(void)
 
 	/* SSLRequest and ClientHello in one call: everything is consumed, and
 	 * on_tls gets the TLS stream from its first byte (for dpi_tls). */
-	trace_load(&t, my_ssl, NSEG(my_ssl));
+	bh_trace_load(&t, my_ssl, NSEG(my_ssl));
 	dpi_mysql_init(&st);
 	CHECK(dpi_mysql_parse(&st, S, t.data[0], t.len[0], &rec_cb, &r) == (int)t.len[0]);
 	memcpy(buf, t.data[1], t.len[1]);
@@ -672,7 +479,7 @@ static void test_ssl_switch(void)
 	CHECK_EQ(r.tls_len, t.len[3]);
 	CHECK_EQ(r.tls_first, 0x16);
 	dpi_mysql_fini(&st);
-	trace_free(&t);
+	bh_trace_free(&t);
 }
 
 /* ---- crafted ----------------------------------------------------------- */
@@ -775,8 +582,8 @@ static void test_multi_packet(void)
 			sim_feed(&s, C, stream + off, k);
 			off += k;
 		}
-		CHECK(!s.overflow);
-		CHECK_EQ(s.err[0], 0);
+		CHECK(!s.f.overflow);
+		CHECK_EQ(s.f.err[0], 0);
 		CHECK_EQ(s.rec.queries, 2);
 		CHECK(has(&s, "anomaly mysql.statement_truncated\n"));
 		CHECK(has(&s, "query 0 user=root db= len=1048575 truncated: SELECT 'aaaa"));
@@ -809,7 +616,7 @@ static void test_multi_packet(void)
 	CHECK_EQ(s.rec.last_text_len, 199999);
 	CHECK(!s.rec.last_truncated);
 	CHECK_EQ(s.rec.anomalies, 1);
-	CHECK(!s.overflow);
+	CHECK(!s.f.overflow);
 	sim_fini(&s);
 	free(stream);
 }
@@ -929,7 +736,7 @@ static void test_hostile(void)
 	/* A greeting that is not protocol 10. */
 	sim_init(&s);
 	sim_feed(&s, S, (const uint8_t *)"\x05\x00\x00\x00\x09xyz\x00", 9);
-	CHECK_EQ(s.err[1], -EBADMSG);
+	CHECK_EQ(s.f.err[1], -EBADMSG);
 	CHECK(has(&s, "anomaly mysql.malformed\n"));
 	sim_fini(&s);
 
@@ -946,9 +753,9 @@ static void test_hostile(void)
 		sim_feed(&s, C, pkt, put_pkt(pkt, 1, zero, 65533));
 		free(zero);
 	}
-	CHECK_EQ(s.err[0], -EBADMSG);
+	CHECK_EQ(s.f.err[0], -EBADMSG);
 	CHECK(has(&s, "anomaly mysql.packet_too_large\n"));
-	CHECK(!s.overflow);
+	CHECK(!s.f.overflow);
 	sim_fini(&s);
 
 	/* Truncated handshake fields: anomalies, no crash, no login. */
@@ -986,9 +793,9 @@ static void test_hostile(void)
 
 static void test_probe(void)
 {
-	struct trace t;
+	struct bh_trace t;
 
-	trace_load(&t, my_login_db, NSEG(my_login_db));
+	bh_trace_load(&t, my_login_db, NSEG(my_login_db));
 	CHECK(dpi_mysql_probe_greeting(t.data[0], t.len[0]));
 	for (size_t k = 0; k < t.len[0]; k++) {
 		uint8_t *g = guard_dup(t.data[0], k);
@@ -1001,7 +808,7 @@ static void test_probe(void)
 	CHECK(!dpi_mysql_probe_greeting((const uint8_t *)"\x16\x03\x01\x02\x00\x01\x00", 7));
 	CHECK(!dpi_mysql_probe_greeting((const uint8_t *)"\x10\x00\x00\x00\x0a\x00", 6));
 	CHECK(!dpi_mysql_probe_greeting(t.data[1], t.len[1]));
-	trace_free(&t);
+	bh_trace_free(&t);
 	CHECK(!strcmp(dpi_mysql_command_name(3), "COM_QUERY"));
 	CHECK(!strcmp(dpi_mysql_command_name(0xee), "COM_UNKNOWN"));
 }

@@ -15,19 +15,15 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "bh_feed.h"
 #include "bh_test.h"
 #include "dpi_pgsql.h"
 
 enum { C = DPI_TO_SERVER, S = DPI_TO_CLIENT };
 
-struct seg {
-	unsigned dir;
-	const char *hex;
-};
-
 /* ---- captured traces (tshark tcp.payload, in capture order) ------------ */
 
-static const struct seg pg_simple[] = {
+static const struct bh_seg pg_simple[] = {
 	{C,
 	 "000000380003000075736572006170700064617461626173650073686f700061"
 	 "70706c69636174696f6e5f6e616d65006268746573740000"},
@@ -71,7 +67,7 @@ static const struct seg pg_simple[] = {
 	{C,
 	 "5800000004"},
 };
-static const struct seg pg_ssl_n[] = {
+static const struct bh_seg pg_ssl_n[] = {
 	{C,
 	 "0000000804d2162f"},
 	{S,
@@ -118,7 +114,7 @@ static const struct seg pg_ssl_n[] = {
 	{C,
 	 "5800000004"},
 };
-static const struct seg pg_ssl_s[] = {
+static const struct bh_seg pg_ssl_s[] = {
 	{C,
 	 "0000000804d2162f"},
 	{S,
@@ -140,7 +136,7 @@ static const struct seg pg_ssl_s[] = {
 	 "d6c23c24cd9b708aa31a2b32130200000c002b00020304003300020017140303"
 	 "000101"},
 };
-static const struct seg pg_error[] = {
+static const struct bh_seg pg_error[] = {
 	{C,
 	 "000000380003000075736572006170700064617461626173650073686f700061"
 	 "70706c69636174696f6e5f6e616d65006268746573740000"},
@@ -185,7 +181,7 @@ static const struct seg pg_error[] = {
 	{C,
 	 "5800000004"},
 };
-static const struct seg pg_badpw[] = {
+static const struct bh_seg pg_badpw[] = {
 	{C,
 	 "000000380003000075736572006170700064617461626173650073686f700061"
 	 "70706c69636174696f6e5f6e616d65006268746573740000"},
@@ -209,7 +205,7 @@ static const struct seg pg_badpw[] = {
 	 "65722022617070220046617574682e63004c3333340052617574685f6661696c"
 	 "65640000"},
 };
-static const struct seg pg_nodb[] = {
+static const struct bh_seg pg_nodb[] = {
 	{C,
 	 "0000003500030000757365720061707000646174616261736500617070006170"
 	 "706c69636174696f6e5f6e616d65007073716c0000"},
@@ -234,7 +230,7 @@ static const struct seg pg_nodb[] = {
 	 "61736520226170702220646f6573206e6f742065786973740046706f7374696e"
 	 "69742e63004c3934380052496e6974506f7374677265730000"},
 };
-static const struct seg pg_ext[] = {
+static const struct bh_seg pg_ext[] = {
 	{C,
 	 "0000003e000300007573657200706f7374677265730064617461626173650073"
 	 "686f70006170706c69636174696f6e5f6e616d6500706762656e63680000"},
@@ -289,7 +285,7 @@ static const struct seg pg_ext[] = {
 	{C,
 	 "5800000004"},
 };
-static const struct seg pg_prep[] = {
+static const struct bh_seg pg_prep[] = {
 	{C,
 	 "0000003e000300007573657200706f7374677265730064617461626173650073"
 	 "686f70006170706c69636174696f6e5f6e616d6500706762656e63680000"},
@@ -479,198 +475,9 @@ static const struct dpi_pgsql_cb rec_cb = {
 	.on_anomaly = on_anomaly,
 };
 
-/* ---- the caller: pending buffers, guard pages -------------------------- */
+/* ---- the caller: pending buffers, guard pages (bh_feed.h) ------------- */
 
-struct sim {
-	struct dpi_pgsql_state st;
-	struct rec rec;
-	uint8_t *pend[2];
-	size_t plen[2];
-	int err[2];		/* the first negative return */
-	bool overflow;		/* the parser left more than DPI_MAX_PENDING */
-	unsigned calls;
-};
-
-static void sim_init(struct sim *s)
-{
-	memset(s, 0, sizeof(*s));
-	dpi_pgsql_init(&s->st);
-	for (int i = 0; i < 2; i++) {
-		s->pend[i] = malloc(DPI_MAX_PENDING);
-		if (!s->pend[i])
-			abort();
-	}
-}
-
-static void sim_fini(struct sim *s)
-{
-	dpi_pgsql_fini(&s->st);
-	free(s->pend[0]);
-	free(s->pend[1]);
-}
-
-static void sim_feed(struct sim *s, unsigned dir, const uint8_t *p, size_t n)
-{
-	while (n && !s->err[dir]) {
-		size_t room = DPI_MAX_PENDING - s->plen[dir], k = n < room ? n : room;
-
-		if (k == 0) {
-			s->overflow = true;
-			return;
-		}
-		memcpy(s->pend[dir] + s->plen[dir], p, k);
-		s->plen[dir] += k;
-		p += k;
-		n -= k;
-		while (s->plen[dir]) {
-			uint8_t *g = guard_dup(s->pend[dir], s->plen[dir]);
-			int r = dpi_pgsql_parse(&s->st, dir, g, s->plen[dir], &rec_cb, &s->rec);
-
-			guard_free(g, s->plen[dir]);
-			s->calls++;
-			if (r < 0) {
-				s->err[dir] = r;
-				s->plen[dir] = 0;
-				break;
-			}
-			if (r == 0)
-				break;
-			if ((size_t)r > s->plen[dir])
-				abort();
-			memmove(s->pend[dir], s->pend[dir] + r, s->plen[dir] - (size_t)r);
-			s->plen[dir] -= (size_t)r;
-		}
-	}
-}
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-
-	for (; h[0] && h[1]; h += 2) {
-		unsigned v;
-
-		if (sscanf(h, "%2x", &v) != 1)
-			abort();
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
-
-struct trace {
-	unsigned nseg;
-	unsigned dir[64];
-	uint8_t *data[64];
-	size_t len[64];
-	size_t total;
-};
-
-static void trace_load(struct trace *t, const struct seg *segs, unsigned n)
-{
-	memset(t, 0, sizeof(*t));
-	if (n > 64)
-		abort();
-	t->nseg = n;
-	for (unsigned i = 0; i < n; i++) {
-		t->dir[i] = segs[i].dir;
-		t->data[i] = malloc(strlen(segs[i].hex) / 2 + 1);
-		if (!t->data[i])
-			abort();
-		t->len[i] = unhex(segs[i].hex, t->data[i]);
-		t->total += t->len[i];
-	}
-}
-
-static void trace_free(struct trace *t)
-{
-	for (unsigned i = 0; i < t->nseg; i++)
-		free(t->data[i]);
-}
-
-enum cut { CUT_NONE, CUT_AT, CUT_BYTES, CUT_RANDOM };
-
-/* Replays @t into @s, cutting segments as @how says (@arg: the global offset
- * for CUT_AT, the seed for CUT_RANDOM). */
-static void replay(struct sim *s, const struct trace *t, enum cut how, uint64_t arg)
-{
-	size_t off = 0;
-
-	for (unsigned i = 0; i < t->nseg; i++) {
-		const uint8_t *p = t->data[i];
-		size_t n = t->len[i];
-
-		while (n) {
-			size_t k = n;
-
-			if (how == CUT_AT && arg > off && arg < off + n)
-				k = arg - off;
-			else if (how == CUT_BYTES)
-				k = 1;
-			else if (how == CUT_RANDOM)
-				k = 1 + bh_xorshift(&arg) % 97;
-			if (k > n)
-				k = n;
-			sim_feed(s, t->dir[i], p, k);
-			p += k;
-			n -= k;
-			off += k;
-		}
-	}
-}
-
-/* Replays @segs whole into @out (initialised here; caller sim_fini()s), then
- * checks that every other way of cutting it gives the same log. */
-static void replay_all_cuts(struct sim *out, const struct seg *segs, unsigned n)
-{
-	struct trace t;
-	struct sim *s = malloc(sizeof(*s));
-
-	if (!s)
-		abort();
-	trace_load(&t, segs, n);
-	sim_init(out);
-	replay(out, &t, CUT_NONE, 0);
-	CHECK(!out->overflow);
-	if (getenv("BH_VERBOSE"))
-		fputs(out->rec.log, stderr);
-	for (size_t at = 1; at < t.total; at++) {
-		sim_init(s);
-		replay(s, &t, CUT_AT, at);
-		if (s->rec.n != out->rec.n || memcmp(s->rec.log, out->rec.log, s->rec.n) ||
-		    s->err[0] != out->err[0] || s->err[1] != out->err[1]) {
-			CHECK(!"log differs when cut");
-			fprintf(stderr, "cut at %zu:\n%s\nwhole:\n%s\n", at, s->rec.log, out->rec.log);
-			sim_fini(s);
-			break;
-		}
-		sim_fini(s);
-	}
-	for (uint64_t seed = 0; seed < 18; seed++) {
-		sim_init(s);
-		if (seed == 0)
-			replay(s, &t, CUT_BYTES, 0);
-		else
-			replay(s, &t, CUT_RANDOM, seed * 0x9e3779b97f4a7c15ull);
-		CHECK_EQ(s->rec.n, out->rec.n);
-		CHECK(s->rec.n == out->rec.n && !memcmp(s->rec.log, out->rec.log, s->rec.n));
-		CHECK_EQ(s->err[0], out->err[0]);
-		CHECK_EQ(s->err[1], out->err[1]);
-		sim_fini(s);
-	}
-	free(s);
-	trace_free(&t);
-}
-
-#define NSEG(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
-
-static bool has(const struct sim *s, const char *line)
-{
-	if (!strstr(s->rec.log, line)) {
-		fprintf(stderr, "missing \"%s\" in:\n%s\n", line, s->rec.log);
-		return false;
-	}
-	return true;
-}
+BH_FEED_SIM(struct dpi_pgsql_state, dpi_pgsql_init, dpi_pgsql_fini, dpi_pgsql_parse, &rec_cb)
 
 /* ---- captured sessions ------------------------------------------------- */
 
@@ -705,7 +512,7 @@ static void test_sslrequest_refused(void)
 static void test_sslrequest_accepted(void)
 {
 	struct sim s;
-	struct trace t;
+	struct bh_trace t;
 	struct dpi_pgsql_state st;
 	struct rec r = {0};
 	uint8_t buf[4096], *g;
@@ -721,7 +528,7 @@ static void test_sslrequest_accepted(void)
 
 	/* SSLRequest and ClientHello in one call, before the server's 'S' is
 	 * seen: all consumed, on_tls gets the TLS stream from its first byte. */
-	trace_load(&t, pg_ssl_s, NSEG(pg_ssl_s));
+	bh_trace_load(&t, pg_ssl_s, NSEG(pg_ssl_s));
 	dpi_pgsql_init(&st);
 	memcpy(buf, t.data[0], t.len[0]);
 	memcpy(buf + t.len[0], t.data[2], t.len[2]);
@@ -744,7 +551,7 @@ static void test_sslrequest_accepted(void)
 	CHECK_EQ(r.tls_first, 0x16);
 	CHECK_EQ(r.anomalies, 0);
 	dpi_pgsql_fini(&st);
-	trace_free(&t);
+	bh_trace_free(&t);
 }
 
 static void test_error_response(void)
@@ -865,13 +672,13 @@ static void test_huge_datarow(void)
 		sim_feed(&s, S, row + off, k);
 		off += k;
 		/* Nothing held back: the row streams. */
-		CHECK(s.plen[S] < 5);
+		CHECK(s.f.plen[S] < 5);
 	}
 	sim_feed(&s, S, msg, put_msg(msg, 'C', "SELECT 1", 9));
 	sim_feed(&s, S, msg, put_msg(msg, 'Z', "I", 1));
 	CHECK(has(&s, "message 1 D 3145732\ncomplete SELECT 1\nready I\n"));
 	CHECK_EQ(s.rec.anomalies, 0);
-	CHECK(!s.overflow);
+	CHECK(!s.f.overflow);
 	sim_fini(&s);
 	free(row);
 }
@@ -925,8 +732,8 @@ static void test_huge_statements(void)
 	CHECK(has(&s, "query 1 name=s1 params=0 user=bob db=hr len=1048573 truncated: SELECT 111"));
 	sim_feed(&s, C, q, put_msg(q, 'Q', "SELECT 3", 9));
 	CHECK(has(&s, "len=8: SELECT 3\n"));
-	CHECK(!s.overflow);
-	CHECK_EQ(s.err[0], 0);
+	CHECK(!s.f.overflow);
+	CHECK_EQ(s.f.err[0], 0);
 	sim_fini(&s);
 	free(q);
 }
@@ -984,8 +791,8 @@ static void test_encryption_requests(void)
 		free(junk);
 	}
 	CHECK(has(&s, "tls 0\ntls 1\n"));
-	CHECK(!s.overflow);
-	CHECK_EQ(s.plen[S], 0);
+	CHECK(!s.f.overflow);
+	CHECK_EQ(s.f.plen[S], 0);
 	sim_fini(&s);
 
 	/* CancelRequest. */
@@ -1020,7 +827,7 @@ static void test_hostile(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sim_init(&s);
 		sim_feed(&s, bad[i].dir, (const uint8_t *)bad[i].bytes, bad[i].n);
-		CHECK_EQ(s.err[bad[i].dir], -EBADMSG);
+		CHECK_EQ(s.f.err[bad[i].dir], -EBADMSG);
 		CHECK(strstr(s.rec.log, bad[i].anomaly) != NULL);
 		sim_fini(&s);
 	}
@@ -1029,10 +836,10 @@ static void test_hostile(void)
 	sim_init(&s);
 	start(&s);
 	sim_feed(&s, C, (const uint8_t *)"Q\x40\x00\x00\x00SELECT", 11);
-	CHECK_EQ(s.err[C], -EBADMSG);
+	CHECK_EQ(s.f.err[C], -EBADMSG);
 	CHECK(has(&s, "anomaly pgsql.length_invalid\n"));
 	sim_feed(&s, S, (const uint8_t *)"q\x00\x00\x00\x04", 5);
-	CHECK_EQ(s.err[S], -EBADMSG);
+	CHECK_EQ(s.f.err[S], -EBADMSG);
 	sim_fini(&s);
 
 	/* Broken bodies inside sound framing: anomalies, parsing goes on. */
@@ -1046,8 +853,8 @@ static void test_hostile(void)
 	sim_feed(&s, C, buf, put_msg(buf, 'Q', "SELECT 9", 9));
 	CHECK(has(&s, "len=8: SELECT 9\n"));
 	CHECK_EQ(s.rec.anomalies, 5);
-	CHECK_EQ(s.err[0], 0);
-	CHECK_EQ(s.err[1], 0);
+	CHECK_EQ(s.f.err[0], 0);
+	CHECK_EQ(s.f.err[1], 0);
 	sim_fini(&s);
 
 	/* A long user name: kept truncated for on_query. */
@@ -1076,9 +883,9 @@ static void test_hostile(void)
 
 static void test_probe(void)
 {
-	struct trace t;
+	struct bh_trace t;
 
-	trace_load(&t, pg_ssl_n, NSEG(pg_ssl_n));
+	bh_trace_load(&t, pg_ssl_n, NSEG(pg_ssl_n));
 	CHECK(dpi_pgsql_probe(t.data[0], t.len[0]));	/* SSLRequest */
 	CHECK(dpi_pgsql_probe(t.data[2], t.len[2]));	/* StartupMessage */
 	for (size_t k = 0; k <= t.len[2]; k++) {
@@ -1088,7 +895,7 @@ static void test_probe(void)
 		guard_free(g, k);
 	}
 	CHECK(!dpi_pgsql_probe(t.data[3], t.len[3]));	/* server bytes */
-	trace_free(&t);
+	bh_trace_free(&t);
 	CHECK(dpi_pgsql_probe((const uint8_t *)"\x00\x00\x00\x08\x04\xd2\x16\x30", 8));
 	CHECK(dpi_pgsql_probe((const uint8_t *)"\x00\x00\x00\x10\x04\xd2\x16\x2e\0\0\0\1\0\0\0\2", 16));
 	CHECK(!dpi_pgsql_probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16));

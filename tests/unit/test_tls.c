@@ -16,19 +16,15 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "bh_feed.h"
 #include "bh_test.h"
 #include "dpi_tls.h"
 
 enum { C = DPI_TO_SERVER, S = DPI_TO_CLIENT };
 
-struct seg {
-	unsigned dir;
-	const char *hex;
-};
-
 /* ---- captured traces: the client's first flight, the server's --------- */
 
-static const struct seg tls13_sni[] = {
+static const struct bh_seg tls13_sni[] = {
 	{C,
 	 "160301014f0100014b03030125ba06e2260ded21b64e9f6d662cbab9373f09cd"
 	 "f44885c751204a54c795f920bf05029a61c8b62fa5450b1b69ed3e0a78c145ff"
@@ -86,7 +82,7 @@ static const struct seg tls13_sni[] = {
 	 "f460f75d558e5d1467dfb93a4e3e131f3ac16061dcb11613e7400ef5789a6e85"
 	 "c8d41fc39630"},
 };
-static const struct seg tls_nosni[] = {
+static const struct bh_seg tls_nosni[] = {
 	{C,
 	 "1603010124010001200303ba7e48c154adfb371c9e66130cd23c3c0dccca33cb"
 	 "9f69b6670dc44819c9c8ed2074be05d2fafb28f3fb02983c873dab4a732b8b1d"
@@ -142,7 +138,7 @@ static const struct seg tls_nosni[] = {
 	 "ad3b440645000ffda9f5043c7b06ca2e3a6590770ee126fd61a165b96ee276ce"
 	 "4c36a01afa0440426c21a0ea81226c393a1f0e909b39f00086e8fc5647"},
 };
-static const struct seg tls12_sni[] = {
+static const struct bh_seg tls12_sni[] = {
 	{C,
 	 "16030100d0010000cc0303c0a13f3662d29106752ac71c04c66d254a1fea3f71"
 	 "1cdc053a325c8604835519000038c02cc030009fcca9cca8ccaac02bc02f009e"
@@ -190,7 +186,7 @@ static const struct seg tls12_sni[] = {
 	 "8f8b89c0858c256426c0cb767380a3aab236b3852d57850ab5f175e88f325787"
 	 "a8cf41734e4e7189c41391aba1deb1b68e702e023f10c016030300040e000000"},
 };
-static const struct seg tls_frag[] = {
+static const struct bh_seg tls_frag[] = {
 	{C,
 	 "16030102000100044e03033b78b2c8b27b1ef2e4dc7dc710fe3f650a7588de16"
 	 "d101d86b9d0316a8d33c88201f5f054740f9e8013e14e79b4a909b28fbb218a1"
@@ -353,197 +349,9 @@ static const struct dpi_tls_cb rec_cb = {
 	.on_anomaly = on_anomaly,
 };
 
-/* ---- the caller: pending buffers, guard pages -------------------------- */
+/* ---- the caller: pending buffers, guard pages (bh_feed.h) ------------- */
 
-struct sim {
-	struct dpi_tls_state st;
-	struct rec rec;
-	uint8_t *pend[2];
-	size_t plen[2];
-	int err[2];		/* the first negative return */
-	bool overflow;		/* the parser left more than DPI_MAX_PENDING */
-	unsigned calls;
-};
-
-static void sim_init(struct sim *s)
-{
-	memset(s, 0, sizeof(*s));
-	dpi_tls_init(&s->st);
-	for (int i = 0; i < 2; i++) {
-		s->pend[i] = malloc(DPI_MAX_PENDING);
-		if (!s->pend[i])
-			abort();
-	}
-}
-
-static void sim_fini(struct sim *s)
-{
-	free(s->pend[0]);
-	free(s->pend[1]);
-}
-
-static void sim_feed(struct sim *s, unsigned dir, const uint8_t *p, size_t n)
-{
-	while (n && !s->err[dir]) {
-		size_t room = DPI_MAX_PENDING - s->plen[dir], k = n < room ? n : room;
-
-		if (k == 0) {
-			s->overflow = true;
-			return;
-		}
-		memcpy(s->pend[dir] + s->plen[dir], p, k);
-		s->plen[dir] += k;
-		p += k;
-		n -= k;
-		while (s->plen[dir]) {
-			uint8_t *g = guard_dup(s->pend[dir], s->plen[dir]);
-			int r = dpi_tls_parse(&s->st, dir, g, s->plen[dir], &rec_cb, &s->rec);
-
-			guard_free(g, s->plen[dir]);
-			s->calls++;
-			if (r < 0) {
-				s->err[dir] = r;
-				s->plen[dir] = 0;
-				break;
-			}
-			if (r == 0)
-				break;
-			if ((size_t)r > s->plen[dir])
-				abort();
-			memmove(s->pend[dir], s->pend[dir] + r, s->plen[dir] - (size_t)r);
-			s->plen[dir] -= (size_t)r;
-		}
-	}
-}
-
-static size_t unhex(const char *h, uint8_t *out)
-{
-	size_t n = 0;
-
-	for (; h[0] && h[1]; h += 2) {
-		unsigned v;
-
-		if (sscanf(h, "%2x", &v) != 1)
-			abort();
-		out[n++] = (uint8_t)v;
-	}
-	return n;
-}
-
-struct trace {
-	unsigned nseg;
-	unsigned dir[64];
-	uint8_t *data[64];
-	size_t len[64];
-	size_t total;
-};
-
-static void trace_load(struct trace *t, const struct seg *segs, unsigned n)
-{
-	memset(t, 0, sizeof(*t));
-	if (n > 64)
-		abort();
-	t->nseg = n;
-	for (unsigned i = 0; i < n; i++) {
-		t->dir[i] = segs[i].dir;
-		t->data[i] = malloc(strlen(segs[i].hex) / 2 + 1);
-		if (!t->data[i])
-			abort();
-		t->len[i] = unhex(segs[i].hex, t->data[i]);
-		t->total += t->len[i];
-	}
-}
-
-static void trace_free(struct trace *t)
-{
-	for (unsigned i = 0; i < t->nseg; i++)
-		free(t->data[i]);
-}
-
-enum cut { CUT_NONE, CUT_AT, CUT_BYTES, CUT_RANDOM };
-
-/* Replays @t into @s, cutting segments as @how says (@arg: the global offset
- * for CUT_AT, the seed for CUT_RANDOM). */
-static void replay(struct sim *s, const struct trace *t, enum cut how, uint64_t arg)
-{
-	size_t off = 0;
-
-	for (unsigned i = 0; i < t->nseg; i++) {
-		const uint8_t *p = t->data[i];
-		size_t n = t->len[i];
-
-		while (n) {
-			size_t k = n;
-
-			if (how == CUT_AT && arg > off && arg < off + n)
-				k = arg - off;
-			else if (how == CUT_BYTES)
-				k = 1;
-			else if (how == CUT_RANDOM)
-				k = 1 + bh_xorshift(&arg) % 97;
-			if (k > n)
-				k = n;
-			sim_feed(s, t->dir[i], p, k);
-			p += k;
-			n -= k;
-			off += k;
-		}
-	}
-}
-
-/* Replays @segs whole into @out (initialised here; caller sim_fini()s), then
- * checks that every other way of cutting it gives the same log. */
-static void replay_all_cuts(struct sim *out, const struct seg *segs, unsigned n)
-{
-	struct trace t;
-	struct sim *s = malloc(sizeof(*s));
-
-	if (!s)
-		abort();
-	trace_load(&t, segs, n);
-	sim_init(out);
-	replay(out, &t, CUT_NONE, 0);
-	CHECK(!out->overflow);
-	if (getenv("BH_VERBOSE"))
-		fputs(out->rec.log, stderr);
-	for (size_t at = 1; at < t.total; at++) {
-		sim_init(s);
-		replay(s, &t, CUT_AT, at);
-		if (s->rec.n != out->rec.n || memcmp(s->rec.log, out->rec.log, s->rec.n) ||
-		    s->err[0] != out->err[0] || s->err[1] != out->err[1]) {
-			CHECK(!"log differs when cut");
-			fprintf(stderr, "cut at %zu:\n%s\nwhole:\n%s\n", at, s->rec.log, out->rec.log);
-			sim_fini(s);
-			break;
-		}
-		sim_fini(s);
-	}
-	for (uint64_t seed = 0; seed < 18; seed++) {
-		sim_init(s);
-		if (seed == 0)
-			replay(s, &t, CUT_BYTES, 0);
-		else
-			replay(s, &t, CUT_RANDOM, seed * 0x9e3779b97f4a7c15ull);
-		CHECK_EQ(s->rec.n, out->rec.n);
-		CHECK(s->rec.n == out->rec.n && !memcmp(s->rec.log, out->rec.log, s->rec.n));
-		CHECK_EQ(s->err[0], out->err[0]);
-		CHECK_EQ(s->err[1], out->err[1]);
-		sim_fini(s);
-	}
-	free(s);
-	trace_free(&t);
-}
-
-#define NSEG(a) ((unsigned)(sizeof(a) / sizeof((a)[0])))
-
-static bool has(const struct sim *s, const char *line)
-{
-	if (!strstr(s->rec.log, line)) {
-		fprintf(stderr, "missing \"%s\" in:\n%s\n", line, s->rec.log);
-		return false;
-	}
-	return true;
-}
+BH_FEED_SIM(struct dpi_tls_state, dpi_tls_init, BH_FEED_NO_FINI, dpi_tls_parse, &rec_cb)
 
 /* ---- captured handshakes ----------------------------------------------- */
 
@@ -587,12 +395,12 @@ static void test_tls12(void)
 static void test_split_records(void)
 {
 	struct sim s;
-	struct trace t;
+	struct bh_trace t;
 
 	/* OpenSSL's own split: 512 + 512 + 82 bytes of one ClientHello. */
-	trace_load(&t, tls_frag, NSEG(tls_frag));
+	bh_trace_load(&t, tls_frag, NSEG(tls_frag));
 	CHECK_EQ(t.data[0][3] << 8 | t.data[0][4], 512);
-	trace_free(&t);
+	bh_trace_free(&t);
 	replay_all_cuts(&s, tls_frag, NSEG(tls_frag));
 	CHECK(has(&s, "version=0304 sni=1,1,example.internal alpn=8+ proto-00-abcdefghijklmnop "));
 	CHECK_EQ(s.rec.clients, 1);
@@ -631,12 +439,12 @@ static void feed_all(struct sim *s, unsigned dir, const uint8_t *p, size_t n, si
 
 static void test_many_records(void)
 {
-	struct trace t;
+	struct bh_trace t;
 	struct sim s;
 	uint8_t out[8192];
 	size_t n;
 
-	trace_load(&t, tls13_sni, NSEG(tls13_sni));
+	bh_trace_load(&t, tls13_sni, NSEG(tls13_sni));
 	/* 335 bytes in 11 records of 32: fine, in any pieces. */
 	n = rerecord(t.data[0], t.len[0], 32, out);
 	for (size_t piece = 1; piece < 64; piece += 7) {
@@ -651,7 +459,7 @@ static void test_many_records(void)
 	sim_init(&s);
 	feed_all(&s, C, out, n, 1000);
 	CHECK(has(&s, "anomaly tls.fragmented\n"));
-	CHECK_EQ(s.err[C], -EBADMSG);
+	CHECK_EQ(s.f.err[C], -EBADMSG);
 	sim_fini(&s);
 	{
 		/* Four 1-byte records, then the rest in one. */
@@ -673,19 +481,19 @@ static void test_many_records(void)
 		CHECK_EQ(s.rec.anomalies, 0);
 		sim_fini(&s);
 	}
-	trace_free(&t);
+	bh_trace_free(&t);
 }
 
 static void test_done_consumes(void)
 {
-	struct trace t;
+	struct bh_trace t;
 	struct dpi_tls_state st;
 	struct rec r;
 	uint8_t buf[2048], *g;
 	size_t n;
 
 	memset(&r, 0, sizeof(r));
-	trace_load(&t, tls13_sni, NSEG(tls13_sni));
+	bh_trace_load(&t, tls13_sni, NSEG(tls13_sni));
 	dpi_tls_init(&st);
 	/* The hello and what follows it in one call: all consumed. */
 	memcpy(buf, t.data[0], t.len[0]);
@@ -703,7 +511,7 @@ static void test_done_consumes(void)
 	guard_free(g, t.len[0] - 1);
 	CHECK(!dpi_tls_done(&st, C));
 	CHECK_EQ(dpi_tls_parse(&st, 2, buf, 1, &rec_cb, &r), -EINVAL);
-	trace_free(&t);
+	bh_trace_free(&t);
 }
 
 /* A ClientHello with the extensions @ext (already encoded, @n bytes). */
@@ -830,14 +638,14 @@ static void test_alert_instead_of_hello(void)
 		sim_feed(&s, S, alert + k, 1);
 	CHECK(has(&s, "alert 1 2 70\n"));
 	CHECK(dpi_tls_done(&s.st, S));
-	CHECK_EQ(s.plen[S], 0);
+	CHECK_EQ(s.f.plen[S], 0);
 	CHECK_EQ(s.rec.anomalies, 0);
 	sim_fini(&s);
 	/* Encrypted-looking alerts are not plaintext alerts. */
 	sim_init(&s);
 	sim_feed(&s, S, long_alert, sizeof(long_alert));
 	CHECK(has(&s, "anomaly tls.malformed\n"));
-	CHECK_EQ(s.err[S], -EBADMSG);
+	CHECK_EQ(s.f.err[S], -EBADMSG);
 	sim_fini(&s);
 }
 
@@ -854,7 +662,7 @@ static void test_versions(void)
 	sim_fini(&s);
 	one(&s, sv_odd, sizeof(sv_odd));
 	CHECK(has(&s, "anomaly tls.malformed\n"));
-	CHECK_EQ(s.err[C], -EBADMSG);
+	CHECK_EQ(s.f.err[C], -EBADMSG);
 	sim_fini(&s);
 	one(&s, sv_grease_only, sizeof(sv_grease_only));
 	CHECK(has(&s, "legacy=0303 version=0303 "));
@@ -888,7 +696,7 @@ static void test_hostile(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		sim_init(&s);
 		sim_feed(&s, C, (const uint8_t *)bad[i].bytes, bad[i].n);
-		CHECK_EQ(s.err[C], -EBADMSG);
+		CHECK_EQ(s.f.err[C], -EBADMSG);
 		CHECK(strstr(s.rec.log, bad[i].anomaly) != NULL);
 		CHECK_EQ(s.rec.clients, 0);
 		sim_fini(&s);
@@ -926,7 +734,7 @@ static void test_hostile(void)
 		feed_all(&s, C, rec, n, 1460);
 		CHECK_EQ(s.rec.clients, 1);
 		CHECK_EQ(s.rec.anomalies, 0);
-		CHECK(!s.overflow);
+		CHECK(!s.f.overflow);
 		sim_fini(&s);
 		free(big);
 		free(rec);
@@ -953,9 +761,9 @@ static void test_hostile(void)
 
 static void test_probe(void)
 {
-	struct trace t;
+	struct bh_trace t;
 
-	trace_load(&t, tls13_sni, NSEG(tls13_sni));
+	bh_trace_load(&t, tls13_sni, NSEG(tls13_sni));
 	for (size_t k = 0; k <= 16; k++) {
 		uint8_t *g = guard_dup(t.data[0], k);
 
@@ -963,7 +771,7 @@ static void test_probe(void)
 		guard_free(g, k);
 	}
 	CHECK(!dpi_tls_probe(t.data[1], t.len[1]));	/* ServerHello */
-	trace_free(&t);
+	bh_trace_free(&t);
 	CHECK(!dpi_tls_probe((const uint8_t *)"GET / HTTP/1.1\r\n", 16));
 	CHECK(!dpi_tls_probe((const uint8_t *)"\x16\x03\x05\x00\x10\x01", 6));
 	CHECK(!dpi_tls_probe((const uint8_t *)"\x16\x03\x01\x00\x00\x01", 6));
