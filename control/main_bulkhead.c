@@ -151,6 +151,8 @@ static void print_summary(FILE *f, const struct dp_stats *st, uint64_t anomaly_e
 		(unsigned long long)st->stream_delivered, (unsigned long long)st->stream_gaps,
 		(unsigned long long)st->stream_overlaps, (unsigned long long)st->stream_conflicts,
 		(unsigned long long)st->stream_overflows);
+	fprintf(f, "l7           %llu transactions, %llu applayer anomalies\n",
+		(unsigned long long)st->l7_records, (unsigned long long)st->l7_anomalies);
 	fprintf(f, "anomalies    %llu (%llu events)\n", (unsigned long long)st->anomalies,
 		(unsigned long long)anomaly_events);
 	for (unsigned i = 1;; i++) {

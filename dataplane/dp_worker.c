@@ -224,9 +224,8 @@ static void tcp_data(void *ctx, struct dp_flow *f, unsigned dir, const uint8_t *
 		     uint32_t len, unsigned flags)
 {
 	struct dp_worker *w = ctx;
-	unsigned tf = 0;
-
 	struct dpi_flow_meta m;
+	unsigned tf = 0;
 
 	if (flags & DP_SD_GAP) {
 		w->st.stream_gaps++;
