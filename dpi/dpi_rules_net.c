@@ -462,7 +462,12 @@ static int eval_addr(struct eval *e, const char *p, const char *end, unsigned de
 
 	trim(&p, &end);
 	if (p == end) {
-		eval_error(e, p, "empty address", p, end);
+		if (e->var)
+			dpi_rules_error(e->c, err_pos(e, p), "missing address (in $%.*s)",
+					(int)e->var_len, e->var);
+		else
+			dpi_rules_error(e->c, err_pos(e, p), "missing address");
+		e->err = e->err ? e->err : -EINVAL;
 		return -EINVAL;
 	}
 	if (count_step(e, p, end) < 0)
@@ -670,7 +675,12 @@ static int eval_port(struct eval *e, const char *p, const char *end, unsigned de
 
 	trim(&p, &end);
 	if (p == end) {
-		eval_error(e, p, "empty port", p, end);
+		if (e->var)
+			dpi_rules_error(e->c, err_pos(e, p), "missing port (in $%.*s)",
+					(int)e->var_len, e->var);
+		else
+			dpi_rules_error(e->c, err_pos(e, p), "missing port");
+		e->err = e->err ? e->err : -EINVAL;
 		return -EINVAL;
 	}
 	if (count_step(e, p, end) < 0)

@@ -864,11 +864,13 @@ static int kw_pcre(struct loader *ld, struct rstate *st, const struct kw *k, con
 			rel = true;
 		} else if (*f == 'O') {
 			/* Match-limit override: meaningless for Hyperscan. */
-		} else if (strchr("ismxAEG", *f)) {
+		} else if (memchr("ismxAEG", *f, 7)) {
 			if (!memchr(flags, *f, nf))
 				flags[nf++] = *f;
-		} else if (strchr("QSYDZ", *f)) {
-			dpi_rules_error(&ld->c, f, "pcre flag '%c' names a response-side or raw buffer, which is not supported", *f);
+		} else if (memchr("QSYDZ", *f, 5)) {
+			dpi_rules_error(&ld->c, f,
+					"pcre flag '%c' names a response-side or raw buffer, which is not supported",
+					*f);
 			return -EINVAL;
 		} else {
 			dpi_rules_error(&ld->c, f, "unknown pcre flag '%c'", *f);
