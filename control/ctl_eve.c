@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "ctl_eve.h"
+#include "dpi_dns.h"
 
 void ctl_eve_time(char *out, size_t outlen, uint64_t ts_us)
 {
@@ -208,48 +209,25 @@ static void put_http(struct ctl_buf *b, const struct bh_http *h)
 	ctl_json_close(b);
 }
 
-const char *ctl_dns_rrtype_name(uint16_t t, char *tmp, size_t tmplen)
+/* The DNS parser names types and rcodes; unnamed ones are written as
+ * TYPEn / RCODEn (RFC 3597 style). */
+static const char *dns_name(const char *name, const char *prefix, unsigned v, char *tmp,
+			    size_t tmplen)
 {
-	switch (t) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 12: return "PTR";
-	case 13: return "HINFO";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 28: return "AAAA";
-	case 33: return "SRV";
-	case 35: return "NAPTR";
-	case 41: return "OPT";
-	case 43: return "DS";
-	case 46: return "RRSIG";
-	case 47: return "NSEC";
-	case 48: return "DNSKEY";
-	case 64: return "SVCB";
-	case 65: return "HTTPS";
-	case 10: return "NULL";
-	case 251: return "IXFR";
-	case 252: return "AXFR";
-	case 255: return "ANY";
-	case 257: return "CAA";
-	default:
-		snprintf(tmp, tmplen, "TYPE%u", t);
-		return tmp;
-	}
+	if (name)
+		return name;
+	snprintf(tmp, tmplen, "%s%u", prefix, v);
+	return tmp;
+}
+
+static const char *rrtype_name(uint16_t t, char *tmp, size_t tmplen)
+{
+	return dns_name(dpi_dns_rrtype_name(t), "TYPE", t, tmp, tmplen);
 }
 
 static const char *rcode_name(uint8_t rc, char *tmp, size_t tmplen)
 {
-	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					    "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-					    "NXRRSET", "NOTAUTH", "NOTZONE"};
-
-	if (rc < sizeof(names) / sizeof(names[0]))
-		return names[rc];
-	snprintf(tmp, tmplen, "RCODE%u", rc);
-	return tmp;
+	return dns_name(dpi_dns_rcode_name(rc), "RCODE", rc, tmp, tmplen);
 }
 
 static void put_dns(struct ctl_buf *b, const struct bh_dns *d)
@@ -260,7 +238,7 @@ static void put_dns(struct ctl_buf *b, const struct bh_dns *d)
 	ctl_json_kstr(b, "type", d->response ? "answer" : "query");
 	ctl_json_ku64(b, "id", d->id);
 	kbstr(b, "rrname", d->rrname);
-	ctl_json_kstr(b, "rrtype", ctl_dns_rrtype_name(d->rrtype, tmp, sizeof(tmp)));
+	ctl_json_kstr(b, "rrtype", rrtype_name(d->rrtype, tmp, sizeof(tmp)));
 	if (d->response) {
 		ctl_json_kstr(b, "rcode", rcode_name(d->rcode, tmp, sizeof(tmp)));
 		ctl_json_open_array(b, "answers");
@@ -270,7 +248,7 @@ static void put_dns(struct ctl_buf *b, const struct bh_dns *d)
 			ctl_json_elem(b);
 			ctl_json_open(b);
 			kbstr(b, "rrname", a->rrname);
-			ctl_json_kstr(b, "rrtype", ctl_dns_rrtype_name(a->rrtype, tmp, sizeof(tmp)));
+			ctl_json_kstr(b, "rrtype", rrtype_name(a->rrtype, tmp, sizeof(tmp)));
 			ctl_json_ku64(b, "ttl", a->ttl);
 			kbstr(b, "rdata", a->rdata);
 			ctl_json_close(b);

@@ -19,9 +19,6 @@ void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev);
  * into @out (at least 32 bytes). */
 void ctl_eve_time(char *out, size_t outlen, uint64_t ts_us);
 
-/* EVE name of DNS record type @t ("AAAA", or "TYPE99" written into @tmp). */
-const char *ctl_dns_rrtype_name(uint16_t t, char *tmp, size_t tmplen);
-
 struct ctl_eve_sorter;
 
 /* A sink collecting events from @nthreads threads (thread i only ever passes

@@ -68,6 +68,11 @@ struct dpi_app {
 extern const struct dpi_app dpi_app_http, dpi_app_dns, dpi_app_mysql, dpi_app_pgsql,
 	dpi_app_tls;
 
+/* gap handler for protocols framed by length, which can't find the next
+ * frame after a hole (dpi_flow.c). */
+bool dpi_app_no_resync(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
+		       uint32_t len);
+
 /* Report an anomaly / a record for the flow with @cookie. */
 static inline void dpi_anomaly(struct dpi_worker *w, void *cookie, const char *event)
 {

@@ -135,17 +135,6 @@ static void dns_datagram(struct dpi_worker *w, struct dpi_flow *f, void *cookie,
 	dpi_dns_udp_parse(w->dns, dir, buf, len, &callbacks, &c);
 }
 
-static bool dns_gap(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
-		    uint32_t len)
-{
-	(void)w;
-	(void)f;
-	(void)cookie;
-	(void)dir;
-	(void)len;
-	return false; /* the length framing is lost */
-}
-
 static void dns_end(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
 {
 	(void)w;
@@ -158,7 +147,7 @@ const struct dpi_app dpi_app_dns = {
 	.proto = DPI_PROTO_DNS,
 	.init = dns_init,
 	.parse = dns_parse,
-	.gap = dns_gap,
+	.gap = dpi_app_no_resync,
 	.end = dns_end,
 	.datagram = dns_datagram,
 };

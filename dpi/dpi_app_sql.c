@@ -131,24 +131,11 @@ static void my_end(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
 	f->st = NULL;
 }
 
-/* Both wire protocols frame every message by length, and neither can find
- * the next frame after a hole. */
-static bool no_resync(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
-		      uint32_t len)
-{
-	(void)w;
-	(void)f;
-	(void)cookie;
-	(void)dir;
-	(void)len;
-	return false;
-}
-
 const struct dpi_app dpi_app_mysql = {
 	.proto = DPI_PROTO_MYSQL,
 	.init = my_init,
 	.parse = my_parse,
-	.gap = no_resync,
+	.gap = dpi_app_no_resync,
 	.end = my_end,
 };
 
@@ -200,6 +187,6 @@ const struct dpi_app dpi_app_pgsql = {
 	.proto = DPI_PROTO_PGSQL,
 	.init = pg_init,
 	.parse = pg_parse,
-	.gap = no_resync,
+	.gap = dpi_app_no_resync,
 	.end = pg_end,
 };

@@ -308,3 +308,14 @@ void dpi_flow_discard(struct dpi_worker *w, struct dpi_flow **slot)
 	dpi_flow_end(w, slot, NULL);
 	w->ops = saved;
 }
+
+bool dpi_app_no_resync(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
+		       uint32_t len)
+{
+	(void)w;
+	(void)f;
+	(void)cookie;
+	(void)dir;
+	(void)len;
+	return false;
+}
