@@ -49,6 +49,8 @@ int dpi_hs_compile(const struct dpi_hs_pattern *p, size_t n, bool stream,
 {
 	const char **exprs = NULL;
 	unsigned *flags = NULL, *ids = NULL;
+	hs_expr_ext_t *ext = NULL;
+	const hs_expr_ext_t **extp = NULL;
 	hs_compile_error_t *cerr = NULL;
 	struct dpi_hs_db *d = NULL;
 	unsigned mode = stream ? HS_MODE_STREAM | HS_MODE_SOM_HORIZON_LARGE : HS_MODE_BLOCK;
@@ -61,16 +63,27 @@ int dpi_hs_compile(const struct dpi_hs_pattern *p, size_t n, bool stream,
 	exprs = malloc(n * sizeof(*exprs));
 	flags = malloc(n * sizeof(*flags));
 	ids = malloc(n * sizeof(*ids));
+	ext = calloc(n, sizeof(*ext));
+	extp = calloc(n, sizeof(*extp));
 	d = calloc(1, sizeof(*d));
-	if (!exprs || !flags || !ids || !d)
+	if (!exprs || !flags || !ids || !ext || !extp || !d)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		exprs[i] = p[i].expr;
 		flags[i] = hs_flags(p[i].flags);
 		ids[i] = p[i].id;
+		if (p[i].min_end) {
+			ext[i].flags |= HS_EXT_FLAG_MIN_OFFSET;
+			ext[i].min_offset = p[i].min_end;
+		}
+		if (p[i].max_end) {
+			ext[i].flags |= HS_EXT_FLAG_MAX_OFFSET;
+			ext[i].max_offset = p[i].max_end;
+		}
+		extp[i] = ext[i].flags ? &ext[i] : NULL;
 	}
-	if (hs_compile_multi(exprs, flags, ids, (unsigned)n, mode, NULL, &d->db, &cerr) !=
-	    HS_SUCCESS) {
+	if (hs_compile_ext_multi(exprs, flags, ids, extp, (unsigned)n, mode, NULL, &d->db,
+				 &cerr) != HS_SUCCESS) {
 		if (cerr && cerr->expression >= 0 && (size_t)cerr->expression < n)
 			snprintf(err, errlen, "pattern %u: %s", p[cerr->expression].id,
 				 cerr->message);
@@ -88,6 +101,8 @@ out:
 	free(exprs);
 	free(flags);
 	free(ids);
+	free(ext);
+	free(extp);
 	free(d);
 	return r;
 }
@@ -190,6 +205,14 @@ int dpi_hs_stream_scan(struct dpi_hs_stream *st, struct dpi_hs_scratch *s, const
 		return -EINVAL;
 	return result(hs_scan_stream(st->st, (const char *)buf, (unsigned)len, 0, s->s,
 				     on_match, &c));
+}
+
+int dpi_hs_stream_reset(struct dpi_hs_stream *st, struct dpi_hs_scratch *s)
+{
+	if (!st)
+		return -EINVAL;
+	/* No callback: what would have matched at the end is dropped. */
+	return result(hs_reset_stream(st->st, 0, s ? s->s : NULL, NULL, NULL));
 }
 
 void dpi_hs_stream_close(struct dpi_hs_stream *st, struct dpi_hs_scratch *s, dpi_hs_match_fn fn,

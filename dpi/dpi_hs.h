@@ -30,6 +30,9 @@ struct dpi_hs_pattern {
 	const char *expr; /* PCRE-like syntax; NUL-terminated */
 	unsigned flags;   /* DPI_HS_* */
 	unsigned id;      /* reported with each match */
+	/* Bounds on where a match may end, counted from the start of the
+	 * block or stream (Hyperscan's min_offset / max_offset); 0 = none. */
+	uint64_t min_end, max_end;
 };
 
 /*
@@ -68,6 +71,9 @@ int dpi_hs_scan(const struct dpi_hs_db *db, struct dpi_hs_scratch *s, const uint
 int dpi_hs_stream_open(const struct dpi_hs_db *db, struct dpi_hs_stream **ret);
 int dpi_hs_stream_scan(struct dpi_hs_stream *st, struct dpi_hs_scratch *s, const uint8_t *buf,
 		       size_t len, dpi_hs_match_fn fn, void *ctx);
+/* Back to the state of a new stream (its offsets restart at 0), dropping
+ * pending end-of-stream matches. Returns 0 or -EINVAL. */
+int dpi_hs_stream_reset(struct dpi_hs_stream *st, struct dpi_hs_scratch *s);
 /* Ends the stream (end-anchored patterns report now) and frees it; @fn may
  * be NULL to discard. NULL @st is fine. */
 void dpi_hs_stream_close(struct dpi_hs_stream *st, struct dpi_hs_scratch *s, dpi_hs_match_fn fn,

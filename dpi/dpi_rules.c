@@ -435,6 +435,7 @@ static int store_rule(struct loader *ld, struct rstate *st)
 			return -ENOMEM;
 	}
 	r->fast_pattern = pick_fast_pattern(ld->m, st->n);
+	r->source = ld->source;
 	set->rules[set->n_rules++] = *r;
 	return 0;
 }
@@ -791,17 +792,25 @@ int dpi_rules_load_buffer(const char *name, const char *text, size_t len,
 	return loader_done(&ld, r, ret_set);
 }
 
-int dpi_rules_load_files(const char *const *paths, size_t n, const struct dpi_rule_var *vars,
-			 struct dpi_rule_set **ret_set, dpi_rules_error_fn err_cb, void *err_ctx)
+int dpi_rules_load_sources(const struct dpi_rule_source *src, size_t n,
+			   const struct dpi_rule_var *vars, struct dpi_rule_set **ret_set,
+			   dpi_rules_error_fn err_cb, void *err_ctx)
 {
 	struct loader ld;
 	int r = loader_init(&ld, vars, err_cb, err_ctx), first_io = 0;
 
+	if (r == 0 && n > UINT16_MAX + 1u)
+		r = -E2BIG;
 	for (size_t i = 0; r == 0 && i < n && !ld.c.gave_up; i++) {
 		char *buf = NULL;
-		size_t len = 0;
+		size_t len = src[i].len;
 
-		r = read_file(&ld, paths[i], &buf, &len);
+		ld.source = (uint16_t)i;
+		if (src[i].text) {
+			r = load_text(&ld, src[i].name, src[i].text, len);
+			continue;
+		}
+		r = read_file(&ld, src[i].name, &buf, &len);
 		if (r < 0 && r != -ENOMEM) {
 			/* Keep going: the other files' errors are worth seeing too. */
 			if (!first_io)
@@ -810,12 +819,27 @@ int dpi_rules_load_files(const char *const *paths, size_t n, const struct dpi_ru
 			continue;
 		}
 		if (r == 0)
-			r = load_text(&ld, paths[i], buf, len);
+			r = load_text(&ld, src[i].name, buf, len);
 		free(buf);
 	}
 	if (r == 0 && first_io)
 		r = first_io;
 	return loader_done(&ld, r, ret_set);
+}
+
+int dpi_rules_load_files(const char *const *paths, size_t n, const struct dpi_rule_var *vars,
+			 struct dpi_rule_set **ret_set, dpi_rules_error_fn err_cb, void *err_ctx)
+{
+	struct dpi_rule_source *src = calloc(n ? n : 1, sizeof(*src));
+	int r;
+
+	if (!src)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		src[i].name = paths[i];
+	r = dpi_rules_load_sources(src, n, vars, ret_set, err_cb, err_ctx);
+	free(src);
+	return r;
 }
 
 int dpi_rules_load_file(const char *path, const struct dpi_rule_var *vars,

@@ -269,6 +269,8 @@ struct dpi_rule {
 
 	const char *file;            /* the name given to the loader */
 	unsigned line;               /* first physical line of the rule */
+	uint16_t source;             /* index of its source in the load (0 for
+				      * a single file or buffer) */
 };
 
 struct dpi_rules_arena;
@@ -319,6 +321,21 @@ int dpi_rules_load_file(const char *path, const struct dpi_rule_var *vars,
 /* Loads @n files into one set; sids must be unique across all of them. */
 int dpi_rules_load_files(const char *const *paths, size_t n, const struct dpi_rule_var *vars,
 			 struct dpi_rule_set **ret_set, dpi_rules_error_fn err_cb, void *err_ctx);
+
+/* One input of dpi_rules_load_sources(): @text (@len bytes, as for
+ * dpi_rules_load_buffer()) named @name, or, when @text is NULL, the file at
+ * path @name. */
+struct dpi_rule_source {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
+/* Loads @n sources (at most 65536) into one set, as if one file; sids must be
+ * unique across all of them; dpi_rule.source says where each rule came from. */
+int dpi_rules_load_sources(const struct dpi_rule_source *src, size_t n,
+			   const struct dpi_rule_var *vars, struct dpi_rule_set **ret_set,
+			   dpi_rules_error_fn err_cb, void *err_ctx);
 
 /* Frees a set and everything it points to; NULL is accepted. */
 void dpi_rules_free(struct dpi_rule_set *set);

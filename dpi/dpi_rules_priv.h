@@ -59,6 +59,7 @@ struct mpos {
 };
 
 struct loader {
+	uint16_t source;             /* index of the source being loaded */
 	struct dpi_rules_ctx c;
 	struct dpi_rule_set *set;
 	size_t cap_rules;

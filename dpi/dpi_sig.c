@@ -6,31 +6,7 @@
 #include <string.h>
 
 #include "dpi_hs.h"
-#include "dpi_sig.h"
-
-struct dpi_sig_db {
-	const struct dpi_rule_set *rules;
-	struct dpi_hs_db *bdb[DPI_RB__COUNT]; /* prefilter per buffer, id = rule index */
-	struct dpi_hs_db **mdb;               /* per match (mbase[r] + i): pcre confirm */
-	size_t *mbase;
-	uint32_t *always;                     /* rules without a prefilter pattern */
-	size_t n_always;
-	size_t n_words;                       /* candidate bitmap words */
-};
-
-struct dpi_sig_scratch {
-	const struct dpi_sig_db *db;
-	struct dpi_hs_scratch *hs;
-	uint64_t *cand;                       /* bitmap, all zero between scans */
-	uint8_t *xbuf;                        /* a transformed value */
-	/* Confirmation of one rule: its match positions and the chain being
-	 * evaluated (match indices of one buffer and transforms). */
-	uint32_t start[DPI_RULES_MAX_MATCHES], end[DPI_RULES_MAX_MATCHES];
-	uint16_t grp[DPI_RULES_MAX_MATCHES];
-	bool dependent[DPI_RULES_MAX_MATCHES];
-	bool done[DPI_RULES_MAX_MATCHES];
-	uint32_t hit_value[DPI_RULES_MAX_MATCHES];
-};
+#include "dpi_sig_int.h"
 
 /* One chain evaluation on one value. */
 struct chain {
@@ -103,8 +79,7 @@ static int prefilter_of(const struct dpi_rule *r, uint32_t id, struct dpi_hs_pat
 	const uint8_t *lit;
 	size_t len;
 
-	p->expr = NULL;
-	p->id = id;
+	*p = (struct dpi_hs_pattern){.id = id};
 	m = dpi_rule_fast_pattern(r, &lit, &len);
 	/* A dotprefix literal may start with the '.' the transform adds. */
 	if (m && len && !(m->transforms & DPI_RT_DOTPREFIX)) {
@@ -138,6 +113,28 @@ static int prefilter_of(const struct dpi_rule *r, uint32_t id, struct dpi_hs_pat
 	return 0;
 }
 
+/* A transaction carries either the raw stream or parsed buffers, never
+ * both: a rule that needs both can't match, so it is refused. */
+static int check_buffers(const struct dpi_rule *r, char *err, size_t errlen)
+{
+	bool stream = false, other = false;
+
+	for (size_t j = 0; j < r->n_matches; j++) {
+		if (r->matches[j].buffer == DPI_RB_STREAM)
+			stream = true;
+		else
+			other = true;
+	}
+	if (stream && other) {
+		snprintf(err, errlen,
+			 "%s:%u: sid %u: matches on the raw stream and on a parsed buffer "
+			 "in one rule are not supported; split it in two rules",
+			 r->file ? r->file : "?", r->line, r->sid);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void dpi_sig_db_free(struct dpi_sig_db *db)
 {
 	if (!db)
@@ -150,9 +147,11 @@ void dpi_sig_db_free(struct dpi_sig_db *db)
 		for (size_t i = 0; i < n; i++)
 			dpi_hs_db_free(db->mdb[i]);
 	}
+	dpi_sig_stream_free(db);
 	free(db->mdb);
 	free(db->mbase);
 	free(db->always);
+	free(db->streamed);
 	free(db);
 }
 
@@ -183,7 +182,8 @@ int dpi_sig_compile(const struct dpi_rule_set *rules, struct dpi_sig_db **ret, c
 	db->n_words = (nr + 63) / 64;
 	db->mbase = calloc(nr + 1, sizeof(*db->mbase));
 	db->always = calloc(nr ? nr : 1, sizeof(*db->always));
-	if (!db->mbase || !db->always)
+	db->streamed = calloc(nr ? nr : 1, sizeof(*db->streamed));
+	if (!db->mbase || !db->always || !db->streamed)
 		goto out;
 	for (size_t i = 0; i < nr; i++) {
 		db->mbase[i] = total;
@@ -218,6 +218,13 @@ int dpi_sig_compile(const struct dpi_rule_set *rules, struct dpi_sig_db **ret, c
 			if (r < 0)
 				goto out;
 		}
+		r = check_buffers(ru, err, errlen);
+		if (r < 0)
+			goto out;
+		if (dpi_sig_streamable(ru)) {
+			db->streamed[i] = true;
+			continue;
+		}
 		r = prefilter_of(ru, (uint32_t)i, &p, &b);
 		if (r < 0)
 			goto out;
@@ -239,6 +246,9 @@ int dpi_sig_compile(const struct dpi_rule_set *rules, struct dpi_sig_db **ret, c
 		if (r < 0)
 			goto out;
 	}
+	r = dpi_sig_stream_compile(db, err, errlen);
+	if (r < 0)
+		goto out;
 	*ret = db;
 	db = NULL;
 	r = 0;
@@ -289,6 +299,11 @@ int dpi_sig_scratch_new(const struct dpi_sig_db *db, struct dpi_sig_scratch **re
 		if (!db->mdb[i])
 			continue;
 		r = dpi_hs_scratch_fit(&s->hs, db->mdb[i]);
+		if (r < 0)
+			goto out;
+	}
+	if (db->sdb) {
+		r = dpi_hs_scratch_fit(&s->hs, db->sdb);
 		if (r < 0)
 			goto out;
 	}
@@ -567,6 +582,10 @@ static void report(const struct dpi_sig_scratch *s, const struct dpi_rule *r,
 		}
 		a.from = from < vlen ? from : vlen;
 		a.to = to < vlen ? to : vlen;
+		if (a.to < a.from)
+			a.to = a.from;
+		a.excerpt = tx->vals[m->buffer][a.value].p + a.from;
+		a.excerpt_len = a.to - a.from;
 	} else if (r->n_matches) {
 		a.buffer = r->matches[0].buffer;
 		a.value = s->hit_value[0];

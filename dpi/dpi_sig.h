@@ -47,9 +47,18 @@
  * caller's (dpi_sig_rule_applies()); so are the transport protocol,
  * flow state, threshold and the action.
  *
- * Not done: the streaming-mode database for raw streams (Hyperscan
- * streaming, for patterns split across segments). DPI_RB_STREAM is
- * inspected in block mode on whatever contiguous payload the caller passes.
+ * Raw streams: a rule whose matches are all on the raw stream and all
+ * streamable (contents with at most offset/depth/startswith/nocase, pcres
+ * without /R or transforms) is compiled into one Hyperscan *streaming*
+ * database: every match is a pattern, offset/depth become bounds on the
+ * match's end in the stream, and the rule alerts, once per stream, when
+ * each of its patterns has matched somewhere in the direction so far (so a
+ * pattern split across segments still matches). dpi_sig_stream_*() drive
+ * it per direction. Other raw-stream rules (relative contents, negation,
+ * isdataat, ...) are inspected in block mode by dpi_sig_inspect() on
+ * whatever contiguous payload the caller passes as DPI_RB_STREAM (a
+ * segment, a datagram). A rule that mixes the raw stream with parsed
+ * buffers is refused by dpi_sig_compile().
  *
  * Threads: a compiled database is immutable and shared read-only; each
  * worker owns one scratch. dpi_sig_inspect() allocates nothing.
@@ -88,6 +97,11 @@ struct dpi_sig_alert {
 	enum dpi_rule_buffer buffer;
 	uint32_t value;
 	uint32_t from, to;
+	/* The matched bytes themselves (for a raw-stream match: up to
+	 * 2 * DPI_SIG_TAIL bytes ending where the match ended, which may span
+	 * segments); valid for the call only. */
+	const uint8_t *excerpt;
+	uint32_t excerpt_len;
 };
 
 /* Called once per confirmed rule and transaction, in rule order. The alert
@@ -125,6 +139,29 @@ void dpi_sig_scratch_free(struct dpi_sig_scratch *s);
  */
 int dpi_sig_inspect(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 		    const struct dpi_sig_tx *tx, dpi_sig_alert_fn fn, void *ctx);
+
+/*
+ * Raw-stream scanning, one struct dpi_sig_stream per direction of a flow.
+ * dpi_sig_stream_open() returns 0 and sets *@ret (NULL when @db has no
+ * streamed rule: nothing to do), or -ENOMEM. dpi_sig_stream_scan() scans
+ * the next @len bytes of the direction; @app is the flow's application
+ * (DPI_RULE_APP_NONE while unknown: rules of an application wait for it)
+ * and @dir the direction; @fn gets each rule that completes, with
+ * buffer DPI_RB_STREAM and the excerpt. Returns the number of alerts or
+ * -EINVAL. dpi_sig_stream_gap() restarts the stream after a hole: patterns
+ * never match across it, and patterns bound to an offset no longer match
+ * (the offsets after a hole are unknown). dpi_sig_stream_close() frees
+ * (NULL is fine). Thread-safe for distinct scratches and streams.
+ */
+struct dpi_sig_stream;
+bool dpi_sig_db_has_streams(const struct dpi_sig_db *db);
+int dpi_sig_stream_open(const struct dpi_sig_db *db, struct dpi_sig_stream **ret);
+int dpi_sig_stream_scan(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
+			struct dpi_sig_stream *st, enum dpi_rule_app app, unsigned dir,
+			const uint8_t *buf, size_t len, dpi_sig_alert_fn fn, void *ctx);
+int dpi_sig_stream_gap(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
+		       struct dpi_sig_stream *st);
+void dpi_sig_stream_close(struct dpi_sig_scratch *s, struct dpi_sig_stream *st);
 
 /* The rule's addresses and ports (either direction for <>); 16-byte
  * addresses, IPv4 mapped as ::ffff:a.b.c.d. Thread-safe. */

@@ -29,8 +29,8 @@ static int on_hit(void *ctx, unsigned id, uint64_t from, uint64_t to)
 static void test_block(void)
 {
 	static const struct dpi_hs_pattern pats[] = {
-		{"union\\s+select", DPI_HS_CASELESS | DPI_HS_SOM, 7},
-		{"/etc/passwd", DPI_HS_SINGLEMATCH, 9},
+		{.expr = "union\\s+select", .flags = DPI_HS_CASELESS | DPI_HS_SOM, .id = 7},
+		{.expr = "/etc/passwd", .flags = DPI_HS_SINGLEMATCH, .id = 9},
 	};
 	static const char text[] = "id=1 UNION   Select 2 -- /etc/passwd /etc/passwd";
 	struct dpi_hs_db *db = NULL;
@@ -66,7 +66,7 @@ static void test_block(void)
 
 static void test_stream(void)
 {
-	static const struct dpi_hs_pattern pats[] = {{"\\$\\{jndi:", DPI_HS_CASELESS, 3}};
+	static const struct dpi_hs_pattern pats[] = {{.expr = "\\$\\{jndi:", .flags = DPI_HS_CASELESS, .id = 3}};
 	struct dpi_hs_db *db = NULL;
 	struct dpi_hs_scratch *s = NULL;
 	struct dpi_hs_stream *st = NULL;
@@ -97,13 +97,13 @@ static void test_literal_and_errors(void)
 {
 	static const uint8_t lit[] = {'a', '.', '*', 0, 0xff, '|', 'Z'};
 	char pat[64], err[256];
-	struct dpi_hs_pattern p = {pat, 0, 1};
+	struct dpi_hs_pattern p = {.expr = pat, .id = 1};
 	struct dpi_hs_db *db = NULL, *db2 = NULL;
 	struct dpi_hs_scratch *s = NULL;
 	struct hits h = {0};
 	static const uint8_t hay[] = {'x', 'a', '.', '*', 0, 0xff, '|', 'Z', 'a', 'b', '*'};
-	struct dpi_hs_pattern bad = {"(unclosed", 0, 42};
-	struct dpi_hs_pattern other = {"zzz+", 0, 2};
+	struct dpi_hs_pattern bad = {.expr = "(unclosed", .id = 42};
+	struct dpi_hs_pattern other = {.expr = "zzz+", .id = 2};
 
 	CHECK(dpi_hs_literal(lit, sizeof(lit), pat, sizeof(pat)) > 0);
 	CHECK(strcmp(pat, "a\\x2e\\x2a\\x00\\xff\\x7cZ") == 0);

@@ -122,6 +122,104 @@ static struct got one(struct fx *f, enum dpi_rule_app app, enum dpi_rule_buffer 
 #define H DPI_RULE_APP_HTTP
 #define URI DPI_RB_HTTP_URI
 
+/* Scan @text as the next bytes of stream @st (a guard-page copy). */
+static struct got sscan(struct fx *f, struct dpi_sig_stream *st, enum dpi_rule_app app,
+			unsigned dir, const char *text)
+{
+	struct got g = {0};
+	size_t len = strlen(text);
+	uint8_t *p = guard_dup(text, len);
+	int r = dpi_sig_stream_scan(f->db, f->s, st, app, dir, p, len, on_alert, &g);
+
+	CHECK_EQ(r, g.n);
+	guard_free(p, len);
+	return g;
+}
+
+/* Raw streams in streaming mode: split patterns, offsets, gaps, apps. */
+static void test_stream(void)
+{
+	struct fx f;
+	struct got g;
+	struct dpi_sig_stream *st = NULL;
+
+	CHECK_EQ(setup(&f, "alert tcp any any -> any any (msg:\"split\"; content:\"UNION SELECT\"; "
+			   "nocase; sid:1;)\n"
+			   "alert tcp any any -> any any (msg:\"two\"; content:\"USER \"; depth:5; "
+			   "content:\"PASS\"; sid:2;)\n"
+			   "alert tcp any any -> any any (msg:\"re\"; pcre:\"/cmd=[a-z]{3,}\\x3b/\"; "
+			   "sid:3;)\n"
+			   "alert http any any -> any any (msg:\"app\"; content:\"evil\"; sid:4;)\n"
+			   "alert tcp any any -> any any (msg:\"rel\"; content:\"a\"; "
+			   "content:\"b\"; distance:0; within:1; sid:5;)\n"),
+		 0);
+	CHECK(dpi_sig_db_has_streams(f.db));
+	CHECK_EQ(dpi_sig_stream_open(f.db, &st), 0);
+	CHECK(st != NULL);
+	/* split in three segments, case-mixed */
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "id=1 uNi");
+	CHECK_EQ(g.n, 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "ON SEL");
+	CHECK_EQ(g.n, 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "ect 1,2");
+	CHECK_EQ(fired(&g, 1), 1);
+	CHECK_EQ(g.n, 1);
+	/* the excerpt spans the segments */
+	CHECK_EQ(g.a[0].buffer, DPI_RB_STREAM);
+	CHECK_EQ(g.a[0].excerpt_len, 12);
+	/* once per stream */
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, " union select ");
+	CHECK_EQ(fired(&g, 1), 0);
+	/* depth counts from the start of the stream: "USER " is not there */
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "USER x PASS y");
+	CHECK_EQ(fired(&g, 2), 0);
+	/* the relative rule is not streamed (block mode, not here) */
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "ab");
+	CHECK_EQ(fired(&g, 5), 0);
+	dpi_sig_stream_close(f.s, st);
+
+	CHECK_EQ(dpi_sig_stream_open(f.db, &st), 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "USE");
+	CHECK_EQ(g.n, 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "R bob\r\n");
+	CHECK_EQ(g.n, 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "PA");
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "SS x\r\ncmd=ab");
+	CHECK_EQ(fired(&g, 2), 1);
+	CHECK_EQ(fired(&g, 3), 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "c;");
+	CHECK_EQ(fired(&g, 3), 1);
+	/* an http rule waits for the flow to be HTTP */
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "evil");
+	CHECK_EQ(fired(&g, 4), 0);
+	g = sscan(&f, st, DPI_RULE_APP_HTTP, 0, "evil");
+	CHECK_EQ(fired(&g, 4), 1);
+	dpi_sig_stream_close(f.s, st);
+
+	/* a gap: no match across it, and offset-bound patterns are void */
+	CHECK_EQ(dpi_sig_stream_open(f.db, &st), 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "xx UNION ");
+	CHECK_EQ(dpi_sig_stream_gap(f.db, f.s, st), 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "SELECT 1");
+	CHECK_EQ(g.n, 0);
+	g = sscan(&f, st, DPI_RULE_APP_NONE, 0, "USER PASS");
+	CHECK_EQ(fired(&g, 2), 0);
+	dpi_sig_stream_close(f.s, st);
+	dpi_sig_stream_close(f.s, NULL);
+
+	/* the block path still sees the relative rule */
+	g = one(&f, DPI_RULE_APP_NONE, DPI_RB_STREAM, "xab");
+	CHECK_EQ(fired(&g, 5), 1);
+	teardown(&f);
+
+	/* a rule mixing the raw stream with a parsed buffer is refused */
+	CHECK_EQ(setup(&f, "alert http any any -> any any (msg:\"mix\"; content:\"a\"; "
+			   "http.uri; content:\"b\"; sid:9;)\n"),
+		 -EINVAL);
+	CHECK(strstr(f.err, "t.rules:1: sid 9") != NULL);
+	teardown(&f);
+}
+
 static void test_nocase_distance(void)
 {
 	struct fx f;
@@ -365,15 +463,19 @@ static void test_dns_app_dir(void)
 	g = run_tx(&f, &t);
 	CHECK_EQ(fired(&g, 16), 1);
 	CHECK_EQ(fired(&g, 15), 0);
-	/* flow direction */
-	txb_init(&t, H, DPI_TO_SERVER);
-	txb_add(&t, DPI_RB_STREAM, "evil bytes");
-	g = run_tx(&f, &t);
-	CHECK_EQ(fired(&g, 17), 0);
-	txb_init(&t, H, DPI_TO_CLIENT);
-	txb_add(&t, DPI_RB_STREAM, "evil bytes");
-	g = run_tx(&f, &t);
-	CHECK_EQ(fired(&g, 17), 1);
+	/* flow direction (sid 17 is a raw-stream rule: streaming mode) */
+	{
+		struct dpi_sig_stream *st = NULL;
+
+		CHECK_EQ(dpi_sig_stream_open(f.db, &st), 0);
+		g = sscan(&f, st, H, DPI_TO_SERVER, "evil bytes");
+		CHECK_EQ(fired(&g, 17), 0);
+		dpi_sig_stream_close(f.s, st);
+		CHECK_EQ(dpi_sig_stream_open(f.db, &st), 0);
+		g = sscan(&f, st, H, DPI_TO_CLIENT, "evil bytes");
+		CHECK_EQ(fired(&g, 17), 1);
+		dpi_sig_stream_close(f.s, st);
+	}
 	/* dotprefix: ".bad.com" is the domain or any subdomain of it */
 	g = one(&f, DPI_RULE_APP_DNS, DPI_RB_DNS_QUERY, "bad.com");
 	CHECK_EQ(fired(&g, 18), 1);
@@ -434,6 +536,7 @@ static void test_many_rules(void)
 
 int main(void)
 {
+	RUN(test_stream);
 	RUN(test_nocase_distance);
 	RUN(test_offset_depth);
 	RUN(test_within_backtrack);
