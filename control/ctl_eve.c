@@ -169,6 +169,7 @@ static void put_flow(struct ctl_buf *b, const struct bh_event *ev)
 	ctl_json_kstr(b, "state", state);
 	ctl_json_kstr(b, "reason", end_name(r->end));
 	ctl_json_ku64(b, "anomalies", r->anomalies);
+	ctl_json_kbool(b, "alerted", r->alerts > 0);
 	ctl_json_close(b);
 	if (ev->tuple.proto == IPPROTO_TCP) {
 		put_tcp(b, r);
@@ -303,9 +304,48 @@ static void put_tls(struct ctl_buf *b, const struct bh_tls *t)
 	ctl_json_close(b);
 }
 
+/* Suricata's alert object, plus what bulkhead adds: the signature set, the
+ * inspection buffer that matched and an excerpt of the matching bytes; then
+ * the transaction the alert is about, under its own event type's key. */
+static void put_alert(struct ctl_buf *b, const struct bh_alert *a)
+{
+	ctl_json_kobj(b, "alert");
+	ctl_json_kstr(b, "action", a->action ? a->action : "allowed");
+	ctl_json_ku64(b, "gid", a->gid);
+	ctl_json_ku64(b, "signature_id", a->sid);
+	ctl_json_ku64(b, "rev", a->rev);
+	ctl_json_kstr(b, "signature", a->msg ? a->msg : "");
+	ctl_json_kstr(b, "category", a->category ? a->category : "");
+	ctl_json_ku64(b, "severity", a->severity);
+	ctl_json_kstr(b, "set", a->set ? a->set : "custom");
+	if (a->field)
+		ctl_json_kstr(b, "field", a->field);
+	kbstr(b, "excerpt", a->excerpt);
+	if (a->detail)
+		ctl_json_kstr(b, "detail", a->detail);
+	ctl_json_close(b);
+	switch (a->tx_type) {
+	case BH_EV_HTTP:
+		put_http(b, &a->tx.http);
+		break;
+	case BH_EV_DNS:
+		put_dns(b, &a->tx.dns);
+		break;
+	case BH_EV_SQL:
+		put_sql(b, &a->tx.sql);
+		break;
+	case BH_EV_TLS:
+		put_tls(b, &a->tx.tls);
+		break;
+	default:
+		break;
+	}
+}
+
 static const char *const event_names[BH_EV__MAX] = {
 	[BH_EV_FLOW] = "flow", [BH_EV_ANOMALY] = "anomaly", [BH_EV_HTTP] = "http",
 	[BH_EV_DNS] = "dns",   [BH_EV_SQL] = "sql",         [BH_EV_TLS] = "tls",
+	[BH_EV_ALERT] = "alert",
 };
 
 void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev)
@@ -347,6 +387,9 @@ void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev)
 		break;
 	case BH_EV_TLS:
 		put_tls(b, &ev->tls);
+		break;
+	case BH_EV_ALERT:
+		put_alert(b, &ev->alert);
 		break;
 	case BH_EV__MAX:
 		break;

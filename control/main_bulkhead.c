@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bulkhead/dp_engine.h"
+#include "bulkhead/dpi.h"
 #include "ctl_eve.h"
 
 #define EXIT_USAGE 2
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: bulkhead replay [--workers N] [--eve FILE|-] [--progress]\n"
 	      "                       [--max-flows N] [--stream-cap BYTES]\n"
-	      "                       [--dump-streams DIR] PCAP...\n"
+	      "                       [--dump-streams DIR] [--sets LIST|all|none]\n"
+	      "                       [--rules FILE]... PCAP...\n"
 	      "       bulkhead --version\n",
 	      f);
 }
@@ -153,6 +155,8 @@ static void print_summary(FILE *f, const struct dp_stats *st, uint64_t anomaly_e
 		(unsigned long long)st->stream_overflows);
 	fprintf(f, "l7           %llu transactions, %llu applayer anomalies\n",
 		(unsigned long long)st->l7_records, (unsigned long long)st->l7_anomalies);
+	fprintf(f, "alerts       %llu (%llu more held back by flood control)\n",
+		(unsigned long long)st->alerts, (unsigned long long)st->alerts_suppressed);
 	fprintf(f, "anomalies    %llu (%llu events)\n", (unsigned long long)st->anomalies,
 		(unsigned long long)anomaly_events);
 	for (unsigned i = 1;; i++) {
@@ -167,6 +171,14 @@ static void print_summary(FILE *f, const struct dp_stats *st, uint64_t anomaly_e
 		workers == 1 ? "" : "s", secs > 0 ? (double)st->pkts / secs : 0.0);
 }
 
+#define MAX_RULE_FILES 64
+
+static void rule_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -176,6 +188,8 @@ static int cmd_replay(int argc, char **argv)
 		{"max-flows", required_argument, NULL, 'm'},
 		{"stream-cap", required_argument, NULL, 's'},
 		{"dump-streams", required_argument, NULL, 'd'},
+		{"sets", required_argument, NULL, 'S'},
+		{"rules", required_argument, NULL, 'r'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -192,6 +206,10 @@ static int cmd_replay(int argc, char **argv)
 	char err[512];
 	unsigned long long v;
 	int c, rc, ret = EXIT_USAGE;
+	const char *rule_files[MAX_RULE_FILES];
+	struct dpi_sigs_config sc = {.sets = DPI_SETS_BUILTIN, .rule_files = rule_files,
+				     .error = rule_error};
+	struct dpi_sigs *sigs = NULL;
 
 	dp_engine_config_init(&cfg);
 	optind = 1;
@@ -221,6 +239,20 @@ static int cmd_replay(int argc, char **argv)
 		case 'd':
 			dump.dir = optarg;
 			break;
+		case 'S':
+			if (dpi_set_parse(optarg, &sc.sets, err, sizeof(err)) < 0) {
+				fprintf(stderr, "bulkhead replay: --sets: %s\n", err);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			if (sc.n_rule_files == MAX_RULE_FILES) {
+				fprintf(stderr, "bulkhead replay: at most %d --rules files\n",
+					MAX_RULE_FILES);
+				return EXIT_USAGE;
+			}
+			rule_files[sc.n_rule_files++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -245,6 +277,20 @@ static int cmd_replay(int argc, char **argv)
 		cfg.stream_tap = dump_tap;
 		cfg.stream_tap_ctx = &dump;
 	}
+	/* Rules first: a bad rule file must not cost a replay. */
+	if (sc.sets || sc.n_rule_files) {
+		rc = dpi_sigs_new(&sc, &sigs);
+		if (rc < 0) {
+			if (rc == -EINVAL || rc == -ENOMEM)
+				fputs("bulkhead replay: signatures not loaded, nothing replayed\n",
+				      stderr);
+			else
+				fprintf(stderr, "bulkhead replay: rules: %s; nothing replayed\n",
+					strerror(-rc));
+			return EXIT_USAGE;
+		}
+		cfg.sigs = sigs;
+	}
 	if (eve) {
 		if (strcmp(eve, "-") == 0) {
 			out = stdout;
@@ -252,6 +298,7 @@ static int cmd_replay(int argc, char **argv)
 			out = fopen(eve, "we");
 			if (!out) {
 				fprintf(stderr, "bulkhead replay: --eve %s: %s\n", eve, strerror(errno));
+				dpi_sigs_free(sigs);
 				return EXIT_USAGE;
 			}
 		}
@@ -297,6 +344,7 @@ static int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "bulkhead replay: %u stream dump writes failed\n", dump.errors);
 out:
 	dp_replay_free(r);
+	dpi_sigs_free(sigs);
 	ctl_eve_sorter_free(sorter);
 	free(counter);
 	if (out && out != stdout && fclose(out) != 0) {

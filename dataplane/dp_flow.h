@@ -80,7 +80,7 @@ struct dp_flow {
 	uint8_t app_proto;           /* dpi's id; 0 unknown */
 	uint16_t anom_count;
 	uint8_t l7_anoms;            /* applayer anomaly events emitted */
-	uint8_t pad;
+	uint8_t alerts;              /* alert events emitted (saturating) */
 	uint32_t seq_in_flow;        /* events emitted so far (order key) */
 	uint32_t self;               /* own slab index */
 	uint64_t anom_seen;          /* bit per anomaly id: one event per kind */

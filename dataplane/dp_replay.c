@@ -375,8 +375,10 @@ void dp_replay_stats(const struct dp_replay *r, struct dp_stats *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	add_stats(ret, &r->src_stats);
-	for (unsigned i = 0; i < r->n; i++)
+	for (unsigned i = 0; i < r->n; i++) {
+		dp_worker_sync_stats(r->wt[i].w);
 		add_stats(ret, dp_worker_stats(r->wt[i].w));
+	}
 }
 
 void dp_replay_free(struct dp_replay *r)

@@ -158,6 +158,8 @@ static void flow_meta(const struct dp_flow *f, struct dpi_flow_meta *m)
 	m->ipproto = f->key.proto;
 	m->client_port = f->client_is_a ? f->key.pa : f->key.pb;
 	m->server_port = f->client_is_a ? f->key.pb : f->key.pa;
+	m->client_addr = f->client_is_a ? f->key.a.b : f->key.b.b;
+	m->server_addr = f->client_is_a ? f->key.b.b : f->key.a.b;
 }
 
 /* Common fields of an event about flow @f, at the packet being processed
@@ -183,7 +185,12 @@ static void l7_record(void *ctx, void *cookie, struct bh_event *ev)
 	struct dp_worker *w = ctx;
 	struct dp_flow *f = cookie;
 
-	w->st.l7_records++;
+	if (ev->type == BH_EV_ALERT) {
+		w->st.alerts++;
+		if (f->alerts < UINT8_MAX)
+			f->alerts++;
+	} else
+		w->st.l7_records++;
 	flow_event(w, f, ev);
 	w->ev(w->ev_ctx, w->id, ev);
 }
@@ -277,6 +284,11 @@ int dp_worker_new(const struct dp_engine_config *cfg, unsigned id, bh_event_fn e
 		r = dpi_worker_new(&ops, &w->dpi);
 		if (r < 0)
 			goto fail;
+		if (cfg->sigs) {
+			r = dpi_worker_set_sigs(w->dpi, cfg->sigs);
+			if (r < 0)
+				goto fail;
+		}
 	}
 	cap = cfg->max_flows / cfg->workers;
 	r = dp_flow_table_new(cap ? cap : 1, NULL, &w->flows);
@@ -360,6 +372,7 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	r->end = why;
 	r->app_proto = app;
 	r->anomalies = f->anom_count;
+	r->alerts = f->alerts;
 	for (unsigned d = 0; d < 2; d++) {
 		const struct dp_stream *s = &f->stream[d];
 
@@ -599,6 +612,13 @@ void dp_worker_finish(struct dp_worker *w, uint64_t end_us)
 const struct dp_stats *dp_worker_stats(const struct dp_worker *w)
 {
 	return &w->st;
+}
+
+void dp_worker_sync_stats(struct dp_worker *w)
+{
+	uint64_t emitted;
+
+	dpi_worker_alert_counts(w->dpi, &emitted, &w->st.alerts_suppressed);
 }
 
 unsigned dp_shard(const struct dp_packet *p, unsigned n)

@@ -30,6 +30,10 @@ void dp_worker_finish(struct dp_worker *w, uint64_t end_us);
 
 const struct dp_stats *dp_worker_stats(const struct dp_worker *w);
 
+/* Bring counters kept by dpi/ (alerts held back) into the worker's stats;
+ * from the worker's thread, or once it stopped. */
+void dp_worker_sync_stats(struct dp_worker *w);
+
 /* Symmetric shard of a decoded packet over @n workers: both directions of a
  * conversation, and all fragments of a datagram, map to the same worker
  * (address pair and protocol, as NFQUEUE's --queue-balance hashes). */

@@ -24,6 +24,17 @@ struct dpi_dir {
 };
 
 struct dpi_app;
+struct dpi_sig_stream;
+
+/* Alerts a flow may emit; past it, and for a sid the flow already alerted
+ * on, alerts are counted, not emitted (dpi_inspect.c). */
+#define DPI_ALERTS_PER_FLOW 16u
+
+struct dpi_flow_alerts {
+	uint32_t total;        /* raised, emitted or not */
+	uint8_t n;             /* sids emitted */
+	uint32_t sid[DPI_ALERTS_PER_FLOW];
+};
 
 struct dpi_flow {
 	uint8_t proto;         /* enum dpi_proto */
@@ -34,14 +45,29 @@ struct dpi_flow {
 	const struct dpi_app *app;
 	void *st;              /* the handler's state */
 	struct dpi_dir d[2];
+	struct dpi_sig_stream *sst[2];  /* raw-stream signature state per direction */
+	struct dpi_flow_alerts alerts;
 };
 
 struct dpi_dns_scratch;
 struct dpi_sql_result;
+struct dpi_sigs;
+struct dpi_sig_scratch;
+struct dpi_inspect_buf;
 
 struct dpi_worker {
 	struct dpi_ops ops;
 	uint64_t records, anomalies;
+	uint64_t alerts, alerts_suppressed;
+	/* Signatures: the shared engine, this worker's scratch and room to
+	 * build inspection buffers. */
+	const struct dpi_sigs *sigs;
+	struct dpi_sig_scratch *sig;
+	struct dpi_inspect_buf *ib;
+	/* The flow being processed and what the caller said of it, for the
+	 * glue's callbacks (set on entry to dpi_stream/datagram/flow_end). */
+	struct dpi_flow *cur;
+	const struct dpi_flow_meta *meta;
 	/* Decoding room shared by every DNS flow of the worker: messages are
 	 * decoded and reported one at a time. Allocated on first use. */
 	struct dpi_dns_scratch *dns;

@@ -10,6 +10,7 @@
 
 #include "dpi_app.h"
 #include "dpi_dns.h"
+#include "dpi_inspect.h"
 
 struct dns_flow {
 	struct dpi_dns_tcp_state tcp;
@@ -33,9 +34,11 @@ static void on_message(void *ctx, unsigned dir, const struct dpi_dns_msg *m)
 	char mx[DPI_DNS_MAX_ANSWERS][DPI_DNS_NAME_TEXT_MAX + 8];
 	struct bh_event ev;
 
-	(void)dir;
-	if (m->malformed && !m->n_questions)
-		return; /* nothing to name; its anomalies were reported */
+	if (m->malformed && !m->n_questions) {
+		/* nothing to name; its anomalies were reported */
+		dpi_inspect_dns(c->w, c->cookie, dir, m, NULL);
+		return;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = BH_EV_DNS;
 	ev.dns.response = m->qr;
@@ -76,6 +79,7 @@ static void on_message(void *ctx, unsigned dir, const struct dpi_dns_msg *m)
 	}
 	ev.dns.answers = ans;
 	ev.dns.nanswers = m->n_answers;
+	dpi_inspect_dns(c->w, c->cookie, dir, m, &ev);
 	dpi_record(c->w, c->cookie, &ev);
 }
 

@@ -13,6 +13,7 @@
 
 #include "dpi_app.h"
 #include "dpi_http.h"
+#include "dpi_inspect.h"
 
 /* Longest URL kept in a record; longer ones are cut (the parser saw all). */
 #define URL_KEEP 4096u
@@ -35,12 +36,16 @@ struct http_flow {
 	uint64_t early_id;
 	uint16_t early_status;
 	uint64_t early_len;
+	/* http-anomaly signatures seen in requests since the last one was
+	 * reported (dpi_inspect_http_anomaly_bit()). */
+	uint32_t anoms;
 };
 
 struct call {
 	struct dpi_worker *w;
 	struct http_flow *hf;
 	void *cookie;
+	unsigned dir;
 };
 
 static size_t cap_len(struct dpi_slice s, size_t cap)
@@ -90,6 +95,8 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 	struct tx *t;
 	char *at;
 
+	dpi_inspect_http(c->w, c->cookie, r, c->hf->anoms);
+	c->hf->anoms = 0;
 	/* The parser caps outstanding requests too; this is the same bound. */
 	if (c->hf->n >= DPI_HTTP_MAX_PIPELINE) {
 		struct tx *old = pop(c->hf);
@@ -161,7 +168,18 @@ static void on_anomaly(void *ctx, const char *event)
 {
 	struct call *c = ctx;
 
+	if (c->dir == DPI_TO_SERVER)
+		c->hf->anoms |= dpi_inspect_http_anomaly_bit(event);
 	dpi_anomaly(c->w, c->cookie, event);
+}
+
+/* Request anomalies that no reported request carries (the request failed
+ * to parse, or never ended): alerts without a transaction. */
+static void flush_anoms(struct call *c)
+{
+	if (c->hf->anoms)
+		dpi_inspect_http_orphans(c->w, c->cookie, c->hf->anoms);
+	c->hf->anoms = 0;
 }
 
 static const struct dpi_http_cb callbacks = {
@@ -187,27 +205,34 @@ static int http_init(struct dpi_flow *f)
 static int http_parse(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
 		      const uint8_t *buf, size_t len)
 {
-	struct call c = {w, f->st, cookie};
+	struct call c = {w, f->st, cookie, dir};
+	int r = dpi_http_parse(c.hf->p, dir, buf, len, &callbacks, &c);
 
-	return dpi_http_parse(c.hf->p, dir, buf, len, &callbacks, &c);
+	if (r < 0)
+		flush_anoms(&c);
+	return r;
 }
 
 static bool http_gap(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
 		     uint32_t len)
 {
-	struct call c = {w, f->st, cookie};
+	struct call c = {w, f->st, cookie, dir};
 
 	/* The parser says itself whether it can go on ("http.body_gap") or
 	 * not ("http.stream_gap"; later parse calls then fail). */
 	dpi_http_gap(c.hf->p, dir, len, &callbacks, &c);
+	if (dir == DPI_TO_SERVER)
+		flush_anoms(&c);
 	return true;
 }
 
 static void http_eof(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir)
 {
-	struct call c = {w, f->st, cookie};
+	struct call c = {w, f->st, cookie, dir};
 
 	dpi_http_eof(c.hf->p, dir, &callbacks, &c);
+	if (dir == DPI_TO_SERVER)
+		flush_anoms(&c);
 }
 
 static void http_end(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
@@ -216,6 +241,11 @@ static void http_end(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
 
 	if (!hf)
 		return;
+	if (hf->anoms) {
+		struct call c = {w, hf, cookie, DPI_TO_SERVER};
+
+		flush_anoms(&c);
+	}
 	while (hf->head) {
 		struct tx *t = hf->head;
 

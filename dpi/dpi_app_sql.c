@@ -11,6 +11,7 @@
 
 #include "dpi_app.h"
 #include "dpi_mysql.h"
+#include "dpi_inspect.h"
 #include "dpi_pgsql.h"
 #include "dpi_sql.h"
 
@@ -72,6 +73,7 @@ static void report(struct dpi_worker *w, void *cookie, enum dpi_sql_dialect dial
 			if (r->flags & DPI_SQL_F_INCOMPLETE)
 				dpi_anomaly(w, cookie, "sql.analysis_incomplete");
 		}
+		dpi_inspect_sql(w, cookie, dialect, text, &ev);
 	}
 	dpi_record(w, cookie, &ev);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dpi_app.h"
+#include "dpi_inspect.h"
 #include "dpi_tls.h"
 
 struct call {
@@ -22,6 +23,7 @@ static void on_client_hello(void *ctx, const struct dpi_tls_client_hello *h)
 	if (h->has_sni)
 		ev.tls.sni = (struct bh_str){(const char *)h->sni.p, h->sni.len};
 	ev.tls.version = h->version;
+	dpi_inspect_tls(c->w, c->cookie, &ev);
 	dpi_record(c->w, c->cookie, &ev);
 }
 

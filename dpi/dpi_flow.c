@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "dpi_app.h"
+#include "dpi_inspect.h"
 
 static const struct dpi_app *app_for(unsigned p)
 {
@@ -44,6 +45,7 @@ void dpi_worker_free(struct dpi_worker *w)
 {
 	if (!w)
 		return;
+	dpi_worker_set_sigs(w, NULL);
 	free(w->dns);
 	free(w->sql);
 	free(w);
@@ -219,14 +221,9 @@ static void detect(struct dpi_worker *w, struct dpi_flow *f, void *cookie, bool 
 	replay_pending(w, f, cookie);
 }
 
-void dpi_stream(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
-		const struct dpi_flow_meta *m, unsigned dir, const uint8_t *data, uint32_t len,
-		unsigned flags)
+static void dispatch(struct dpi_worker *w, struct dpi_flow *f, void *cookie, unsigned dir,
+		     const uint8_t *data, uint32_t len, unsigned flags)
 {
-	struct dpi_flow *f = flow_get(slot, m);
-
-	if (!f || dir > 1)
-		return;
 	if (!f->decided) {
 		if (flags & DPI_DATA_GAP) {
 			/* A hole before the protocol is known: nothing to parse. */
@@ -264,6 +261,25 @@ void dpi_stream(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
 		f->app->eof(w, f, cookie, dir);
 }
 
+void dpi_stream(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
+		const struct dpi_flow_meta *m, unsigned dir, const uint8_t *data, uint32_t len,
+		unsigned flags)
+{
+	struct dpi_flow *f = flow_get(slot, m);
+
+	if (!f || dir > 1)
+		return;
+	w->cur = f;
+	w->meta = m;
+	dispatch(w, f, cookie, dir, data, len, flags);
+	/* The raw stream after the parser: the application is known by then
+	 * for most flows, which rules of an application wait for. */
+	if (w->sigs && (len || (flags & DPI_DATA_GAP)))
+		dpi_inspect_stream(w, cookie, dir, data, len, flags & DPI_DATA_GAP);
+	w->cur = NULL;
+	w->meta = NULL;
+}
+
 void dpi_datagram(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
 		  const struct dpi_flow_meta *m, unsigned dir, const uint8_t *data, uint32_t len)
 {
@@ -271,15 +287,21 @@ void dpi_datagram(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
 
 	if (!f || dir > 1)
 		return;
+	w->cur = f;
+	w->meta = m;
 	if (!f->decided) {
 		int p = dpi_detect_datagram(data, len, m->server_port);
 
-		if (p < 0)
-			return; /* undecided: look at the next datagram */
-		start_app(w, f, cookie, p);
+		/* undecided: look at the next datagram */
+		if (p >= 0)
+			start_app(w, f, cookie, p);
 	}
 	if (f->app && f->app->datagram)
 		f->app->datagram(w, f, cookie, dir, data, len);
+	if (w->sigs)
+		dpi_inspect_datagram(w, cookie, dir, data, len);
+	w->cur = NULL;
+	w->meta = NULL;
 }
 
 void dpi_flow_end(struct dpi_worker *w, struct dpi_flow **slot, void *cookie)
@@ -288,6 +310,8 @@ void dpi_flow_end(struct dpi_worker *w, struct dpi_flow **slot, void *cookie)
 
 	if (!f)
 		return;
+	w->cur = f;
+	w->meta = NULL;
 	if (!f->decided)
 		detect(w, f, cookie, true);
 	if (f->app && f->app->end)
@@ -296,6 +320,8 @@ void dpi_flow_end(struct dpi_worker *w, struct dpi_flow **slot, void *cookie)
 		free(f->st);
 	dir_drop(&f->d[0]);
 	dir_drop(&f->d[1]);
+	dpi_inspect_flow_free(w, f);
+	w->cur = NULL;
 	free(f);
 	*slot = NULL;
 }

@@ -351,6 +351,10 @@ void dpi_rules_free(struct dpi_rule_set *set);
 const struct dpi_rule_match *dpi_rule_fast_pattern(const struct dpi_rule *r, const uint8_t **ret_p,
 						   size_t *ret_len);
 
+/* Suricata's classification: the description and priority of classtype
+ * @name. Returns false for an unknown name. Thread-safe. */
+bool dpi_rules_classtype(const char *name, const char **ret_desc, uint8_t *ret_prio);
+
 /* Membership tests for compiled sets. @addr16 is a 16-byte address (IPv4
  * mapped as ::ffff:a.b.c.d). Thread-safe. */
 bool dpi_rule_addrs_match(const struct dpi_rule_addrs *a, const uint8_t addr16[16]);

@@ -293,6 +293,18 @@ static int kw_number(struct loader *ld, struct rstate *st, const struct kw *k, c
 	}
 }
 
+bool dpi_rules_classtype(const char *name, const char **ret_desc, uint8_t *ret_prio)
+{
+	for (size_t i = 0; i < sizeof(classtypes) / sizeof(classtypes[0]); i++) {
+		if (strcmp(name, classtypes[i].name) == 0) {
+			*ret_desc = classtypes[i].desc;
+			*ret_prio = classtypes[i].prio;
+			return true;
+		}
+	}
+	return false;
+}
+
 static int kw_classtype(struct loader *ld, struct rstate *st, const struct kw *k,
 			const char *kwpos, const char *v, const char *vend)
 {

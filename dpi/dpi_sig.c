@@ -155,6 +155,11 @@ void dpi_sig_db_free(struct dpi_sig_db *db)
 	free(db);
 }
 
+bool dpi_sig_db_has_block_stream(const struct dpi_sig_db *db)
+{
+	return db && db->block_stream;
+}
+
 size_t dpi_sig_db_rules(const struct dpi_sig_db *db)
 {
 	return db ? db->rules->n_rules : 0;
@@ -225,6 +230,8 @@ int dpi_sig_compile(const struct dpi_rule_set *rules, struct dpi_sig_db **ret, c
 			db->streamed[i] = true;
 			continue;
 		}
+		if (!ru->n_matches || ru->matches[0].buffer == DPI_RB_STREAM)
+			db->block_stream = true;
 		r = prefilter_of(ru, (uint32_t)i, &p, &b);
 		if (r < 0)
 			goto out;

@@ -162,6 +162,14 @@ int dpi_sig_stream_scan(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 int dpi_sig_stream_gap(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 		       struct dpi_sig_stream *st);
 void dpi_sig_stream_close(struct dpi_sig_scratch *s, struct dpi_sig_stream *st);
+/* Back to a new stream (offsets from 0, nothing matched, nothing fired):
+ * for a stream reused for each datagram. Returns 0 or -EINVAL. */
+int dpi_sig_stream_reset(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
+			 struct dpi_sig_stream *st);
+
+/* True when dpi_sig_inspect() has rules for DPI_RB_STREAM values (raw-stream
+ * rules streaming mode can't decide, and rules without any match). */
+bool dpi_sig_db_has_block_stream(const struct dpi_sig_db *db);
 
 /* The rule's addresses and ports (either direction for <>); 16-byte
  * addresses, IPv4 mapped as ::ffff:a.b.c.d. Thread-safe. */

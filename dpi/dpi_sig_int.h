@@ -20,6 +20,7 @@ struct dpi_sig_db {
 	uint32_t *always;                     /* rules without a prefilter pattern */
 	size_t n_always;
 	size_t n_words;                       /* candidate bitmap words */
+	bool block_stream;                    /* block-mode rules on DPI_RB_STREAM */
 
 	/* Raw-stream rules that streaming mode decides alone (see
 	 * dpi_sig_streamable()): one pattern per match, the patterns of a

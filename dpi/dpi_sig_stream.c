@@ -249,6 +249,19 @@ int dpi_sig_stream_gap(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 	return dpi_hs_stream_reset(st->hs, s->hs);
 }
 
+int dpi_sig_stream_reset(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
+			 struct dpi_sig_stream *st)
+{
+	if (!db || !st || !s || s->db != db)
+		return -EINVAL;
+	st->off = 0;
+	st->rebased = false;
+	st->pending = false;
+	st->tail_len = 0;
+	memset(st->bits, 0, (words(db->n_spat) + 2 * words(db->n_srules)) * sizeof(uint64_t));
+	return dpi_hs_stream_reset(st->hs, s->hs);
+}
+
 struct scan {
 	const struct dpi_sig_db *db;
 	struct dpi_sig_scratch *s;

@@ -31,6 +31,7 @@ enum bh_event_type {
 	BH_EV_DNS,     /* one DNS message */
 	BH_EV_SQL,     /* one statement text sent by a SQL client */
 	BH_EV_TLS,     /* one TLS ClientHello */
+	BH_EV_ALERT,   /* a signature matched a transaction or a stream */
 	BH_EV__MAX
 };
 
@@ -85,6 +86,32 @@ struct bh_tls {
 	uint16_t version;                /* 0x0304 = TLS 1.3 */
 };
 
+/* A signature alert: the rule, where it matched, and the transaction it
+ * matched in (tx_type BH_EV_HTTP/DNS/SQL/TLS with the request side of the
+ * record filled; BH_EV_FLOW when it matched the raw stream). */
+struct bh_alert {
+	uint32_t gid, sid, rev;
+	const char *action;              /* "allowed" (no policy yet) */
+	const char *msg;                 /* the rule's msg */
+	const char *category;            /* classtype description; NULL: none */
+	uint8_t severity;                /* 1 (high) .. */
+	const char *set;                 /* "sqli", ..., "custom" */
+	const char *field;               /* inspection buffer: "http.param", ... */
+	struct bh_str excerpt;           /* the matching bytes, at most
+					  * BH_ALERT_EXCERPT */
+	const char *detail;              /* detector's reason ("string-break+
+					  * or-tautology"), or NULL */
+	enum bh_event_type tx_type;
+	union {
+		struct bh_http http;
+		struct bh_dns dns;
+		struct bh_sql sql;
+		struct bh_tls tls;
+	} tx;
+};
+
+#define BH_ALERT_EXCERPT 256u
+
 /* Why a flow record was emitted. */
 enum bh_flow_end {
 	BH_END_TIMEOUT,  /* idle longer than its protocol/state timeout */
@@ -135,6 +162,8 @@ struct bh_flow_record {
 	const char *app_proto;     /* "unknown" until dpi/ names it */
 	struct bh_stream_stats stream[2];
 	uint32_t anomalies;        /* anomalies raised on this flow */
+	uint32_t alerts;           /* alert events emitted for this flow (at
+				    * least; the count saturates at 255) */
 };
 
 struct bh_anomaly {
@@ -162,6 +191,7 @@ struct bh_event {
 		struct bh_dns dns;
 		struct bh_sql sql;
 		struct bh_tls tls;
+		struct bh_alert alert;
 	};
 };
 

@@ -14,6 +14,8 @@
 
 #define DP_MAX_WORKERS 64
 
+struct dpi_sigs;
+
 /* Optional tap on reassembled TCP streams (debugging, `--dump-streams`):
  * in-order bytes of direction @dir (0 = to server) of flow @flow_id; @data is
  * NULL for a gap of @len bytes (DP_SD_GAP in @flags, see below) and for the
@@ -31,6 +33,9 @@ struct dp_engine_config {
 	bool defrag;             /* reassemble IP fragments (replay) */
 	dp_stream_tap_fn stream_tap;
 	void *stream_tap_ctx;
+	/* Signatures every worker applies (NULL: none); shared read-only,
+	 * owned by the caller, must outlive the engine. */
+	const struct dpi_sigs *sigs;
 };
 
 /* Defaults: 1 worker, 1 Mi flows, 64 KiB per direction, 16 MiB defrag. */
@@ -48,6 +53,8 @@ struct dp_stats {
 	uint64_t stream_conflicts, stream_overflows;
 	uint64_t l7_records;             /* http/dns/sql/tls events */
 	uint64_t l7_anomalies;           /* applayer anomalies (in anomalies too) */
+	uint64_t alerts;                 /* alert events */
+	uint64_t alerts_suppressed;      /* alerts held back by flood control */
 	uint64_t anomalies;
 	uint64_t anomaly_by_id[96];      /* indexed by dp_anomaly id */
 };

@@ -45,14 +45,87 @@ struct dpi_ops {
 	void *ctx;
 };
 
+/*
+ * Signature sets. The built-in sets are documented, sid by sid, in
+ * dpi/rules/README.md; DPI_SET_CUSTOM holds the rules of user files.
+ */
+enum dpi_set {
+	DPI_SET_SQLI,
+	DPI_SET_CMDI,
+	DPI_SET_TRAVERSAL,
+	DPI_SET_XSS,
+	DPI_SET_JNDI,
+	DPI_SET_SSRF_METADATA,
+	DPI_SET_SCANNER,
+	DPI_SET_HTTP_ANOMALY,
+	DPI_SET_DNS_TUNNEL,
+	DPI_SET_DNS_ANOMALY,
+	DPI_SET_CUSTOM,
+	DPI_SET__MAX
+};
+#define DPI_SETS_BUILTIN ((1u << DPI_SET_CUSTOM) - 1u)
+
+/* "sqli", ..., "custom"; NULL out of range. Static storage. */
+const char *dpi_set_name(unsigned set);
+
+/* Parses a comma-separated list of built-in set names, or "all" / "none",
+ * into *@ret_mask (bits 1u << enum dpi_set). Returns 0, or -EINVAL and
+ * writes the offending name to @err. */
+int dpi_set_parse(const char *list, unsigned *ret_mask, char *err, size_t errlen);
+
+struct dpi_sigs;
+
+/* Error reporting for dpi_sigs_new(): one message per call, "FILE:LINE:COL:
+ * message" for rule files. */
+typedef void (*dpi_sigs_error_fn)(void *ctx, const char *msg);
+
+struct dpi_sigs_config {
+	unsigned sets;                   /* built-in sets to load (DPI_SETS_BUILTIN) */
+	const char *const *rule_files;   /* custom rules (Suricata subset, dpi_rules.h) */
+	size_t n_rule_files;
+	dpi_sigs_error_fn error;         /* may be NULL */
+	void *error_ctx;
+};
+
+/*
+ * Loads and compiles the built-in sets named in @c and the custom rule
+ * files into one immutable engine (Hyperscan databases), to be shared
+ * read-only by every worker. Slow: call it off the data path. Returns 0
+ * and sets *@ret, -EINVAL when a file has errors (each reported, nothing is
+ * kept), -errno when a file can't be read, -ENOMEM. Thread-safe.
+ */
+int dpi_sigs_new(const struct dpi_sigs_config *c, struct dpi_sigs **ret);
+
+/* NULL is fine; only after every worker using it dropped it. */
+void dpi_sigs_free(struct dpi_sigs *s);
+
+/* Rules compiled (rule-text signatures; the built-in detectors written in
+ * C are not counted). */
+size_t dpi_sigs_rules(const struct dpi_sigs *s);
+
 /* Returns 0 and sets *ret, or -ENOMEM. */
 int dpi_worker_new(const struct dpi_ops *ops, struct dpi_worker **ret);
 void dpi_worker_free(struct dpi_worker *w);
+
+/*
+ * Inspect the worker's transactions and streams with @s (NULL: stop).
+ * Allocates the worker's own scratch. Only between flows: flows that began
+ * under another engine keep no stream state of it (set it before traffic).
+ * Returns 0 or -ENOMEM (the worker keeps its previous engine).
+ */
+int dpi_worker_set_sigs(struct dpi_worker *w, const struct dpi_sigs *s);
+
+/* Alerts raised by the worker: emitted, and suppressed by flood control. */
+void dpi_worker_alert_counts(const struct dpi_worker *w, uint64_t *ret_emitted,
+			     uint64_t *ret_suppressed);
 
 /* What dpi/ knows of a flow besides its bytes. Ports are hints only. */
 struct dpi_flow_meta {
 	uint8_t ipproto;          /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t client_port, server_port;
+	/* 16-byte addresses (IPv4 mapped), for rules' address lists; NULL
+	 * when unknown (then only rules on any address apply). */
+	const uint8_t *client_addr, *server_addr;
 };
 
 #define DPI_DATA_GAP 0x01     /* @len bytes missing; data NULL */
@@ -80,5 +153,9 @@ void dpi_flow_discard(struct dpi_worker *w, struct dpi_flow **slot);
 
 /* The flow's application protocol (DPI_PROTO_UNKNOWN for NULL). */
 unsigned dpi_flow_proto(const struct dpi_flow *f);
+
+/* Alerts raised on the flow so far, flood-controlled ones included (0 for
+ * NULL). */
+uint32_t dpi_flow_alerts(const struct dpi_flow *f);
 
 #endif
