@@ -10,23 +10,26 @@
 #include "dpi_inspect_int.h"
 #include "dpi_sqli.h"
 
+/* Request anomalies that are signatures, and the header whose value the
+ * alert quotes (NULL: the request line). */
 static const struct {
 	const char *event;
 	enum dpi_csig cs;
+	const char *header;
 } http_anoms[] = {
-	{"http.cl_te_both", DPI_CS_HTTP_CL_TE},
-	{"http.content_length_invalid", DPI_CS_HTTP_CL_INVALID},
-	{"http.content_length_duplicate", DPI_CS_HTTP_CL_DUPLICATE},
-	{"http.te_invalid", DPI_CS_HTTP_TE_INVALID},
-	{"http.te_http10", DPI_CS_HTTP_TE_HTTP10},
-	{"http.header_limit", DPI_CS_HTTP_HEADER_LIMIT},
-	{"http.bare_cr", DPI_CS_HTTP_LINE_FOLDING},
-	{"http.bare_lf", DPI_CS_HTTP_LINE_FOLDING},
-	{"http.obs_fold", DPI_CS_HTTP_LINE_FOLDING},
-	{"http.chunk_invalid", DPI_CS_HTTP_CHUNK_INVALID},
-	{"http.host_duplicate", DPI_CS_HTTP_HOST_DUPLICATE},
-	{"http.request_line_invalid", DPI_CS_HTTP_REQUEST_LINE},
-	{"http.header_invalid", DPI_CS_HTTP_REQUEST_LINE},
+	{"http.cl_te_both", DPI_CS_HTTP_CL_TE, "transfer-encoding"},
+	{"http.content_length_invalid", DPI_CS_HTTP_CL_INVALID, "content-length"},
+	{"http.content_length_duplicate", DPI_CS_HTTP_CL_DUPLICATE, "content-length"},
+	{"http.te_invalid", DPI_CS_HTTP_TE_INVALID, "transfer-encoding"},
+	{"http.te_http10", DPI_CS_HTTP_TE_HTTP10, "transfer-encoding"},
+	{"http.header_limit", DPI_CS_HTTP_HEADER_LIMIT, NULL},
+	{"http.bare_cr", DPI_CS_HTTP_LINE_FOLDING, NULL},
+	{"http.bare_lf", DPI_CS_HTTP_LINE_FOLDING, NULL},
+	{"http.obs_fold", DPI_CS_HTTP_LINE_FOLDING, NULL},
+	{"http.chunk_invalid", DPI_CS_HTTP_CHUNK_INVALID, "transfer-encoding"},
+	{"http.host_duplicate", DPI_CS_HTTP_HOST_DUPLICATE, "host"},
+	{"http.request_line_invalid", DPI_CS_HTTP_REQUEST_LINE, NULL},
+	{"http.header_invalid", DPI_CS_HTTP_REQUEST_LINE, NULL},
 };
 
 uint32_t dpi_inspect_http_anomaly_bit(const char *event)
@@ -37,24 +40,47 @@ uint32_t dpi_inspect_http_anomaly_bit(const char *event)
 	return 0;
 }
 
+static bool name_is(struct dpi_slice n, const char *want);
+
+/* The excerpt of an anomaly alert: the last value of @header (the one that
+ * conflicts), else the request target; the anomaly's name without a
+ * request. */
+static struct dpi_slice anomaly_excerpt(const struct dpi_http_request *r, const char *header,
+					const char *event)
+{
+	struct dpi_slice v = {(const uint8_t *)event, (uint32_t)strlen(event)};
+
+	if (!r)
+		return v;
+	if (r->uri.len)
+		v = r->uri;
+	for (uint32_t i = 0; header && i < r->n_headers; i++)
+		if (name_is(r->headers[i].name, header) && r->headers[i].value.len)
+			v = r->headers[i].value;
+	return v;
+}
+
 static void anomalies(struct dpi_worker *w, void *cookie, uint32_t bits,
-		      const struct bh_event *rec)
+		      const struct dpi_http_request *r, const struct bh_event *rec)
 {
 	for (size_t i = 0; i < sizeof(http_anoms) / sizeof(http_anoms[0]); i++) {
 		uint32_t b = 1u << (http_anoms[i].cs - DPI_CS_HTTP_CL_TE);
+		struct dpi_slice ex;
 
 		if (!(bits & b))
 			continue;
 		bits &= ~b; /* one alert per signature, not per anomaly name */
-		dpi_inspect_csig(w, cookie, http_anoms[i].cs, "http.header", NULL, 0,
-				 http_anoms[i].event, rec);
+		ex = anomaly_excerpt(r, http_anoms[i].header, http_anoms[i].event);
+		dpi_inspect_csig(w, cookie, http_anoms[i].cs,
+				 http_anoms[i].header ? "http.header" : "http.request", ex.p,
+				 ex.len, http_anoms[i].event, rec);
 	}
 }
 
 void dpi_inspect_http_orphans(struct dpi_worker *w, void *cookie, uint32_t anoms)
 {
 	if (w->sigs && anoms)
-		anomalies(w, cookie, anoms, NULL);
+		anomalies(w, cookie, anoms, NULL, NULL);
 }
 
 static bool name_is(struct dpi_slice n, const char *want)
@@ -237,5 +263,5 @@ void dpi_inspect_http(struct dpi_worker *w, void *cookie, const struct dpi_http_
 	dpi_inspect_jndi_value(w, cookie, "http.request_body", r->body.p, r->body.len, &rec);
 
 	if (anoms)
-		anomalies(w, cookie, anoms, &rec);
+		anomalies(w, cookie, anoms, r, &rec);
 }

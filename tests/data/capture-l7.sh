@@ -29,21 +29,22 @@ OUT=${1:-$(cd "$(dirname "$0")" && pwd)}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
-for t in ip tcpdump tshark capinfos nginx dnsmasq dig curl ethtool ss openssl \
-	mariadbd mariadb mariadb-install-db perl psql pgbench setpriv runuser; do
-	command -v "$t" >/dev/null || { echo "capture-l7.sh: $t not installed (see tests/data/packages.txt)" >&2; exit 1; }
-done
+WHO=capture-l7.sh
+# shellcheck source=SCRIPTDIR/netns-lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/netns-lib.sh"
+nl_need ip tcpdump tshark capinfos nginx dnsmasq dig curl ethtool ss openssl \
+	mariadbd mariadb mariadb-install-db perl psql pgbench setpriv runuser
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [ -x "$PGBIN/initdb" ] && [ -x "$PGBIN/postgres" ] || { echo "capture-l7.sh: postgresql server not installed" >&2; exit 1; }
 perl -MDBD::MariaDB -e1 2>/dev/null || { echo "capture-l7.sh: libdbd-mariadb-perl not installed" >&2; exit 1; }
 id postgres >/dev/null 2>&1 || { echo "capture-l7.sh: no postgres user (install postgresql)" >&2; exit 1; }
-[ "$(id -u)" = 0 ] || { echo "capture-l7.sh: must run as root" >&2; exit 1; }
 PY=/usr/bin/python3
 
 ID=$$
 P=bhl$ID                      # namespace prefix
 SW=$P-sw
 BR=bhlb$ID
+VETH=bhl$ID
 NAMES=(web dns db pg tls cli1 cli2)
 declare -A IP4=([web]=10.99.2.10 [dns]=10.99.2.53 [db]=10.99.2.33 [pg]=10.99.2.54 [tls]=10.99.2.43
 	[cli1]=10.99.2.101 [cli2]=10.99.2.102)
@@ -53,81 +54,8 @@ declare -A MAC=([web]=02:99:00:00:02:0a [dns]=02:99:00:00:02:35 [db]=02:99:00:00
 	[pg]=02:99:00:00:02:36 [tls]=02:99:00:00:02:2b [cli1]=02:99:00:00:02:65 [cli2]=02:99:00:00:02:66)
 declare -A VSHORT=([web]=w [dns]=d [db]=m [pg]=p [tls]=t [cli1]=a [cli2]=b)
 
-TMP=$(mktemp -d /tmp/bhl7.XXXXXX)
-PIDS=()
-CREATED_NS=()
-CREATED_LINKS=()
-
-cleanup() {
-	local rc=$?
-	set +e
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	for l in "${CREATED_LINKS[@]}"; do
-		ip link show "$l" >/dev/null 2>&1 && ip link del "$l"
-	done
-	for ns in "${CREATED_NS[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	rm -rf "$TMP"
-	exit $rc
-}
-trap cleanup EXIT
-# A fatal signal (even SIGPIPE from `capture-l7.sh | head`) must still clean up.
-trap 'exit 130' INT TERM HUP PIPE
-
-nsx() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
-die() { echo "capture-l7.sh: $*" >&2; exit 1; }
-
-# ---------------------------------------------------------------- topology
-ip netns add "$SW"; CREATED_NS+=("$SW")
-ip -n "$SW" link add "$BR" type bridge
-ip -n "$SW" link set "$BR" up
-ip netns exec "$SW" ethtool -K "$BR" tx off tso off gso off >/dev/null 2>&1 || true
-
-for n in "${NAMES[@]}"; do
-	ns=$P-$n
-	c=bhl$ID${VSHORT[$n]}     # container end, renamed eth0 inside
-	p=bhl$ID${VSHORT[$n]}p    # bridge port
-	ip netns add "$ns"; CREATED_NS+=("$ns")
-	ip link add "$c" type veth peer name "$p"
-	CREATED_LINKS+=("$c" "$p")
-	ip link set "$c" netns "$ns"
-	ip link set "$p" netns "$SW"
-	ip -n "$ns" link set "$c" name eth0 address "${MAC[$n]}"
-	ip -n "$SW" link set "$p" master "$BR" up
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.eth0.addr_gen_mode=1 \
-		net.ipv6.conf.eth0.accept_ra=0 net.ipv6.conf.eth0.accept_dad=0
-	ip -n "$ns" link set lo up
-	ip -n "$ns" link set eth0 up
-	ip -n "$ns" addr add "${IP4[$n]}/24" dev eth0
-	ip -n "$ns" addr add "${IP6[$n]}/64" dev eth0 nodad
-	ip netns exec "$ns" ethtool -K eth0 tx off tso off gso off gro off >/dev/null 2>&1 || true
-	ip netns exec "$SW" ethtool -K "$p" tx off tso off gso off gro off >/dev/null 2>&1 || true
-done
-# Static neighbours: no ARP or ND in the captures.
-for n in "${NAMES[@]}"; do
-	for m in "${NAMES[@]}"; do
-		[ "$n" = "$m" ] && continue
-		ip -n "$P-$n" neigh replace "${IP4[$m]}" lladdr "${MAC[$m]}" dev eth0 nud permanent
-		ip -n "$P-$n" -6 neigh replace "${IP6[$m]}" lladdr "${MAC[$m]}" dev eth0 nud permanent
-	done
-done
-
-wait_listen() { # ns proto port [log...]
-	local ns=$1 proto=$2 port=$3 i; shift 3
-	for i in $(seq 1 150); do
-		if nsx "$ns" ss -Hln"$proto" "sport = :$port" | grep -q .; then return 0; fi
-		sleep 0.1
-	done
-	echo "capture-l7.sh: server in $ns not listening on $proto/$port" >&2
-	[ $# -gt 0 ] && cat "$@" >&2 2>/dev/null
-	exit 1
-}
-
-chmod 755 "$TMP"
+nl_init /tmp/bhl7.XXXXXX
+nl_topology
 
 # ---------------------------------------------------------------- nginx
 WWW=$TMP/www
@@ -145,27 +73,10 @@ ECHO_MOD=/usr/lib/nginx/modules/ngx_http_echo_module.so
 # /upload echoes the request body back; /sink reads the body and answers a
 # line; /chunked streams three flushed parts: no Content-Length, so HTTP/1.1
 # responses of all three use the chunked transfer coding.
-cat >"$TMP/nginx/nginx.conf" <<EOF
-load_module $ECHO_MOD;
-daemon off;
-master_process off;
-worker_processes 1;
-user root;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $TMP/nginx/body;
-	proxy_temp_path $TMP/nginx/proxy;
-	fastcgi_temp_path $TMP/nginx/fastcgi;
-	uwsgi_temp_path $TMP/nginx/uwsgi;
-	scgi_temp_path $TMP/nginx/scgi;
-	default_type application/octet-stream;
+{
+	nl_nginx_head "$TMP/nginx" "load_module $ECHO_MOD;"
+	cat <<EOF
 	types { text/html html; text/css css; application/json json; text/plain txt; }
-	keepalive_timeout 5s;
-	sendfile off;
-	gzip off;
 	chunked_transfer_encoding on;
 	server {
 		listen ${IP4[web]}:80;
@@ -179,14 +90,12 @@ http {
 	}
 }
 EOF
+} >"$TMP/nginx/nginx.conf"
 ip netns exec "$P-web" nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" >"$TMP/nginx/stdout" 2>&1 &
 PIDS+=("$!")
 
 # ---------------------------------------------------------------- dnsmasq
-ip netns exec "$P-dns" dnsmasq --keep-in-foreground --conf-file=/dev/null \
-	--no-resolv --no-hosts --bind-interfaces --user=root --group=root \
-	--listen-address="${IP4[dns]}" --listen-address="${IP6[dns]}" \
-	--except-interface=lo --pid-file="$TMP/dnsmasq.pid" \
+nl_dnsmasq dns "$TMP/dnsmasq.log" \
 	--local=/bh.test/ --local-ttl=120 \
 	--host-record=web.bh.test,"${IP4[web]}","${IP6[web]}" \
 	--host-record=mail.bh.test,"${IP4[web]}",3600 \
@@ -194,8 +103,7 @@ ip netns exec "$P-dns" dnsmasq --keep-in-foreground --conf-file=/dev/null \
 	--cname=www.bh.test,shop.bh.test,600 \
 	--cname=shop.bh.test,web.bh.test,300 \
 	--txt-record='info.bh.test,bulkhead l7 test zone,second string' \
-	--mx-host=bh.test,mail.bh.test,10 >"$TMP/dnsmasq.log" 2>&1 &
-PIDS+=("$!")
+	--mx-host=bh.test,mail.bh.test,10
 
 # ---------------------------------------------------------------- mariadb
 MY=$TMP/mysql
@@ -278,37 +186,6 @@ runuser -u postgres -- pgbench -q -i -s 1 -h "$PG/sock" -U app shop >"$PG/pgbenc
 
 # ---------------------------------------------------------------- capture
 FILTER='(ip and net 10.99.2.0/24 and not ip multicast) or (ip6 and net fd00:99:2::/64 and not ip6 multicast)'
-CAP_PID=()
-
-start_cap() { # name ns iface [extra tcpdump args...]
-	local name=$1 ns=$2 ifc=$3; shift 3
-	ip netns exec "$ns" tcpdump -U --immediate-mode -B 32768 -s 0 -n -Z root -i "$ifc" "$@" -w "$TMP/$name" "$FILTER" \
-		>"$TMP/$name.caplog" 2>&1 &
-	local pid=$!
-	PIDS+=("$pid"); CAP_PID+=("$pid")
-	local i
-	for i in $(seq 1 50); do
-		grep -q "listening on" "$TMP/$name.caplog" && return 0
-		sleep 0.1
-	done
-	echo "capture-l7.sh: tcpdump for $name did not start" >&2; cat "$TMP/$name.caplog" >&2; exit 1
-}
-
-stop_caps() {
-	sleep 1.5     # last FIN/ACKs cross the bridge; libpcap blocks retire
-	local pid
-	for pid in "${CAP_PID[@]}"; do
-		kill -INT "$pid"
-		wait "$pid" || true
-	done
-	CAP_PID=()
-	local log
-	for log in "$TMP"/*.caplog; do
-		if ! grep -q '^0 packets dropped by kernel' "$log"; then
-			echo "capture-l7.sh: $log: tcpdump lost packets, rerun" >&2; cat "$log" >&2; exit 1
-		fi
-	done
-}
 
 # --- HTTP -------------------------------------------------------------------
 W=http://shop.internal
@@ -448,14 +325,5 @@ stop_caps
 
 # ---------------------------------------------------------------- check, install
 CAPS=(l7-http.pcap l7-dns.pcap l7-mysql.pcap l7-pgsql.pcap l7-tls.pcap)
-for f in "${CAPS[@]}"; do
-	lost=$(tshark -r "$TMP/$f" -Y 'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment' 2>/dev/null | wc -l)
-	[ "$lost" = 0 ] || die "$f: $lost lost TCP segments, rerun"
-	size=$(stat -c %s "$TMP/$f")
-	[ "$size" -lt 300000 ] || die "$f: $size bytes, over the 300 KB budget"
-done
-for f in "${CAPS[@]}"; do
-	cp "$TMP/$f" "$OUT/$f"
-	printf '%-16s %8d bytes  %s\n' "$f" "$(stat -c %s "$OUT/$f")" \
-		"$(capinfos -T -r -c -E "$OUT/$f" 2>/dev/null | cut -f2- | tr '\t' ' ')"
-done
+nl_check_caps "${CAPS[@]}"
+nl_install "$OUT" "${CAPS[@]}"
