@@ -15,7 +15,47 @@ struct dpi_hs_db {
 
 struct dpi_hs_scratch {
 	hs_scratch_t *s;
+	uint8_t *pad;          /* a copy of a buffer that ends near a page end */
+	size_t padcap;
 };
+
+/*
+ * Hyperscan 5.4.0 (Debian 12's libhs; vectorscan before 5.4.12, see
+ * VectorCamp/vectorscan#322) can read up to 32 bytes past the end of the
+ * buffer it scans, with wide vector loads on CPUs that have them (seen with
+ * AVX512VBMI). A buffer that ends within that distance of a page boundary
+ * may have an unmapped page after it: such a buffer is copied into the
+ * scratch's padded copy first, so a value an attacker places at the end of
+ * a page can't crash the engine. It concerns about 1 buffer in 64.
+ */
+#define HS_OVERREAD 64u
+#define PAGE 4096u
+
+static const uint8_t *safe_buf(struct dpi_hs_scratch *s, const uint8_t *buf, size_t len)
+{
+	/* where the last byte sits in its page: a read of HS_OVERREAD more
+	 * bytes must stay in that page */
+	uintptr_t last = ((uintptr_t)buf + len - 1) & (PAGE - 1);
+
+	if (!len || last + HS_OVERREAD < PAGE)
+		return buf;
+	if (len + HS_OVERREAD > s->padcap) {
+		/* Rare (values are capped at 64 KiB by the callers, and the
+		 * first use of this size allocates for the rest). */
+		size_t cap = s->padcap ? s->padcap : 65536;
+		uint8_t *n;
+
+		while (cap < len + HS_OVERREAD)
+			cap *= 2;
+		n = realloc(s->pad, cap);
+		if (!n)
+			return NULL;
+		s->pad = n;
+		s->padcap = cap;
+	}
+	memcpy(s->pad, buf, len);
+	return s->pad;
+}
 
 struct dpi_hs_stream {
 	hs_stream_t *st;
@@ -148,6 +188,7 @@ void dpi_hs_scratch_free(struct dpi_hs_scratch *s)
 {
 	if (!s)
 		return;
+	free(s->pad);
 	hs_free_scratch(s->s);
 	free(s);
 }
@@ -175,6 +216,9 @@ int dpi_hs_scan(const struct dpi_hs_db *db, struct dpi_hs_scratch *s, const uint
 
 	if (!db || db->stream || !s || !s->s || len > UINT32_MAX)
 		return -EINVAL;
+	buf = safe_buf(s, buf, len);
+	if (!buf)
+		return -ENOMEM;
 	return result(hs_scan(db->db, (const char *)buf, (unsigned)len, 0, s->s, on_match, &c));
 }
 
@@ -203,6 +247,9 @@ int dpi_hs_stream_scan(struct dpi_hs_stream *st, struct dpi_hs_scratch *s, const
 
 	if (!st || !s || !s->s || len > UINT32_MAX)
 		return -EINVAL;
+	buf = safe_buf(s, buf, len);
+	if (!buf)
+		return -ENOMEM;
 	return result(hs_scan_stream(st->st, (const char *)buf, (unsigned)len, 0, s->s,
 				     on_match, &c));
 }

@@ -278,7 +278,10 @@ nsx "$CLI" curl -sS --max-time 10 -o /dev/null -g -H 'Host: shop.test' -H 'X-Bh-
 NREQ=$((NREQ + 1))
 # cmdi
 hit cmdi -G --data-urlencode "host=127.0.0.1;id" "$W/api/v1/tools/ping"
-hit cmdi,traversal -G --data-urlencode "file=report.txt|cat /etc/passwd" "$W/api/v1/tools/view"
+# "|cat /etc/passwd" is command injection; the traversal set fires on
+# /etc/passwd only as the value itself or after "..", a scheme or a NUL
+# (dpi/rules/traversal.rules), not wherever the text names the file.
+hit cmdi -G --data-urlencode "file=report.txt|cat /etc/passwd" "$W/api/v1/tools/view"
 hit cmdi -G --data-urlencode 'host=127.0.0.1$(whoami)' "$W/api/v1/tools/ping"
 hit cmdi "${FORM[@]}" --data-urlencode 'domain=example.com`uname -a`' "$W/api/v1/tools/whois"
 hit cmdi -A '() { :; }; /bin/bash -c "id"' "$W/cgi-bin/status"

@@ -133,8 +133,58 @@ static void test_literal_and_errors(void)
 	dpi_hs_scratch_free(NULL);
 }
 
+/*
+ * libhs 5.4.0 reads past the end of a scanned buffer with its fat Teddy
+ * literal matcher on AVX512VBMI CPUs (VectorCamp/vectorscan#322): with
+ * nine short literals and a buffer that ends at a guard page, it faults.
+ * dpi_hs_scan() and dpi_hs_stream_scan() copy such buffers first; on any
+ * CPU, this must not crash and must find the matches. Every length up to
+ * 96 bytes puts the end at every distance from the page.
+ */
+static int count_cb(void *ctx, unsigned id, uint64_t from, uint64_t to)
+{
+	(void)id;
+	(void)from;
+	(void)to;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+static void test_overread_at_page_end(void)
+{
+	static const char corpus[] = "VAt hat pat sat fat rat mat cat bat VAt hat pat sat fat rat mat "
+				     "cat bat VAt hat pat sat fat rat mat ca";
+	struct dpi_hs_pattern p = {.expr = "bat|cat|mat|rat|fat|sat|pat|hat|vat",
+				   .flags = DPI_HS_CASELESS};
+	struct dpi_hs_db *db = NULL, *sdb = NULL;
+	struct dpi_hs_scratch *s = NULL;
+	char err[256];
+
+	CHECK_EQ(dpi_hs_compile(&p, 1, false, &db, err, sizeof(err)), 0);
+	CHECK_EQ(dpi_hs_compile(&p, 1, true, &sdb, err, sizeof(err)), 0);
+	CHECK_EQ(dpi_hs_scratch_fit(&s, db), 0);
+	CHECK_EQ(dpi_hs_scratch_fit(&s, sdb), 0);
+	for (size_t len = 1; len < sizeof(corpus); len++) {
+		uint8_t *g = guard_dup(corpus, len);
+		unsigned n = 0, m = 0;
+		struct dpi_hs_stream *st = NULL;
+
+		CHECK_EQ(dpi_hs_scan(db, s, g, len, count_cb, &n), 0);
+		CHECK_EQ(dpi_hs_stream_open(sdb, &st), 0);
+		CHECK_EQ(dpi_hs_stream_scan(st, s, g, len, count_cb, &m), 0);
+		dpi_hs_stream_close(st, s, count_cb, &m);
+		CHECK_EQ(n, m);
+		CHECK_EQ(n, (unsigned)(len + 1) / 4);
+		guard_free(g, len);
+	}
+	dpi_hs_scratch_free(s);
+	dpi_hs_db_free(db);
+	dpi_hs_db_free(sdb);
+}
+
 int main(void)
 {
+	RUN(test_overread_at_page_end);
 	RUN(test_block);
 	RUN(test_stream);
 	RUN(test_literal_and_errors);
