@@ -184,6 +184,20 @@ int dpi_hs_scratch_fit(struct dpi_hs_scratch **s, const struct dpi_hs_db *db)
 	return 0;
 }
 
+int dpi_hs_scratch_clone(const struct dpi_hs_scratch *proto, struct dpi_hs_scratch **ret)
+{
+	struct dpi_hs_scratch *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	if (hs_clone_scratch(proto->s, &n->s) != HS_SUCCESS) {
+		free(n);
+		return -ENOMEM;
+	}
+	*ret = n;
+	return 0;
+}
+
 void dpi_hs_scratch_free(struct dpi_hs_scratch *s)
 {
 	if (!s)

@@ -57,6 +57,11 @@ size_t dpi_hs_db_size(const struct dpi_hs_db *db);
 int dpi_hs_scratch_fit(struct dpi_hs_scratch **s, const struct dpi_hs_db *db);
 void dpi_hs_scratch_free(struct dpi_hs_scratch *s);
 
+/* A new scratch fitted to everything @proto was fitted to (Hyperscan's
+ * hs_clone_scratch: one allocation instead of fitting database by
+ * database). @proto is only read. Returns 0 or -ENOMEM. */
+int dpi_hs_scratch_clone(const struct dpi_hs_scratch *proto, struct dpi_hs_scratch **ret);
+
 /* Match callback: @from is 0 unless the pattern has DPI_HS_SOM. Return
  * nonzero to stop scanning. */
 typedef int (*dpi_hs_match_fn)(void *ctx, unsigned id, uint64_t from, uint64_t to);

@@ -148,6 +148,7 @@ void dpi_sig_db_free(struct dpi_sig_db *db)
 			dpi_hs_db_free(db->mdb[i]);
 	}
 	dpi_sig_stream_free(db);
+	dpi_hs_scratch_free(db->proto);
 	free(db->mdb);
 	free(db->mbase);
 	free(db->always);
@@ -163,6 +164,30 @@ bool dpi_sig_db_has_block_stream(const struct dpi_sig_db *db)
 size_t dpi_sig_db_rules(const struct dpi_sig_db *db)
 {
 	return db ? db->rules->n_rules : 0;
+}
+
+/* One scratch fitted to every database of @db, for workers to clone. */
+static int fit_proto(struct dpi_sig_db *db)
+{
+	int r;
+
+	for (size_t b = 0; b < DPI_RB__COUNT; b++) {
+		if (!db->bdb[b])
+			continue;
+		r = dpi_hs_scratch_fit(&db->proto, db->bdb[b]);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < db->mbase[db->rules->n_rules]; i++) {
+		if (!db->mdb[i])
+			continue;
+		r = dpi_hs_scratch_fit(&db->proto, db->mdb[i]);
+		if (r < 0)
+			return r;
+	}
+	if (db->sdb)
+		return dpi_hs_scratch_fit(&db->proto, db->sdb);
+	return 0;
 }
 
 int dpi_sig_compile(const struct dpi_rule_set *rules, struct dpi_sig_db **ret, char *err,
@@ -256,6 +281,9 @@ int dpi_sig_compile(const struct dpi_rule_set *rules, struct dpi_sig_db **ret, c
 	r = dpi_sig_stream_compile(db, err, errlen);
 	if (r < 0)
 		goto out;
+	r = fit_proto(db);
+	if (r < 0)
+		goto out;
 	*ret = db;
 	db = NULL;
 	r = 0;
@@ -295,22 +323,8 @@ int dpi_sig_scratch_new(const struct dpi_sig_db *db, struct dpi_sig_scratch **re
 	s->xbuf = malloc(DPI_SIG_XFORM_MAX);
 	if (!s->cand || !s->xbuf)
 		goto out;
-	for (size_t b = 0; b < DPI_RB__COUNT; b++) {
-		if (!db->bdb[b])
-			continue;
-		r = dpi_hs_scratch_fit(&s->hs, db->bdb[b]);
-		if (r < 0)
-			goto out;
-	}
-	for (size_t i = 0; i < db->mbase[db->rules->n_rules]; i++) {
-		if (!db->mdb[i])
-			continue;
-		r = dpi_hs_scratch_fit(&s->hs, db->mdb[i]);
-		if (r < 0)
-			goto out;
-	}
-	if (db->sdb) {
-		r = dpi_hs_scratch_fit(&s->hs, db->sdb);
+	if (db->proto) {
+		r = dpi_hs_scratch_clone(db->proto, &s->hs);
 		if (r < 0)
 			goto out;
 	}

@@ -148,7 +148,8 @@ int dpi_sig_inspect(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
  * (DPI_RULE_APP_NONE while unknown: rules of an application wait for it)
  * and @dir the direction; @fn gets each rule that completes, with
  * buffer DPI_RB_STREAM and the excerpt. Returns the number of alerts or
- * -EINVAL. dpi_sig_stream_gap() restarts the stream after a hole: patterns
+ * -EINVAL (also for a stream opened for another database).
+ * dpi_sig_stream_gap() restarts the stream after a hole: patterns
  * never match across it, and patterns bound to an offset no longer match
  * (the offsets after a hole are unknown). dpi_sig_stream_close() frees
  * (NULL is fine). Thread-safe for distinct scratches and streams.

@@ -21,6 +21,8 @@ struct dpi_sig_db {
 	size_t n_always;
 	size_t n_words;                       /* candidate bitmap words */
 	bool block_stream;                    /* block-mode rules on DPI_RB_STREAM */
+	struct dpi_hs_scratch *proto;         /* fitted to every database here;
+					       * workers' scratches are clones */
 
 	/* Raw-stream rules that streaming mode decides alone (see
 	 * dpi_sig_streamable()): one pattern per match, the patterns of a

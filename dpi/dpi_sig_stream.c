@@ -12,6 +12,7 @@
 #include "dpi_sig_int.h"
 
 struct dpi_sig_stream {
+	const struct dpi_sig_db *db;   /* the database it was opened for */
 	struct dpi_hs_stream *hs;
 	uint64_t off;          /* bytes scanned by the current Hyperscan stream */
 	bool rebased;          /* a gap came: offset-bound patterns are void */
@@ -226,6 +227,7 @@ int dpi_sig_stream_open(const struct dpi_sig_db *db, struct dpi_sig_stream **ret
 		free(st);
 		return -ENOMEM;
 	}
+	st->db = db;
 	*ret = st;
 	return 0;
 }
@@ -241,7 +243,7 @@ void dpi_sig_stream_close(struct dpi_sig_scratch *s, struct dpi_sig_stream *st)
 int dpi_sig_stream_gap(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 		       struct dpi_sig_stream *st)
 {
-	if (!db || !st || !s || s->db != db)
+	if (!db || !st || !s || s->db != db || st->db != db)
 		return -EINVAL;
 	st->off = 0;
 	st->rebased = true;
@@ -252,7 +254,7 @@ int dpi_sig_stream_gap(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 int dpi_sig_stream_reset(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 			 struct dpi_sig_stream *st)
 {
-	if (!db || !st || !s || s->db != db)
+	if (!db || !st || !s || s->db != db || st->db != db)
 		return -EINVAL;
 	st->off = 0;
 	st->rebased = false;
@@ -412,7 +414,7 @@ int dpi_sig_stream_scan(const struct dpi_sig_db *db, struct dpi_sig_scratch *s,
 	struct scan c = {db, s, st, app, dir, buf, len, fn, ctx, 0};
 	int r;
 
-	if (!db || !s || s->db != db || !st || (!buf && len))
+	if (!db || !s || s->db != db || !st || st->db != db || (!buf && len))
 		return -EINVAL;
 	if (st->pending && app != DPI_RULE_APP_NONE)
 		settle_pending(&c);

@@ -42,6 +42,7 @@
 
 #include "dpi_sql.h"
 #include "dpi_sqli.h"
+#include "dpi_uri.h"
 #include "dpi_sqli_int.h"
 
 /* -------------------------------------------------------------- keywords */
@@ -303,16 +304,6 @@ struct work {
 	uint16_t map[DPI_SQLI_MAX_INPUT + 1];
 };
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Length of a percent escape at s[i] ("%XX" 3, "%uXXXX" below 0x100 6), its
  * byte in *ret_c; 0 when there is none. */
 static size_t escape_at(const uint8_t *s, size_t len, size_t i, uint8_t *ret_c)
@@ -321,12 +312,12 @@ static size_t escape_at(const uint8_t *s, size_t len, size_t i, uint8_t *ret_c)
 
 	if (s[i] != '%')
 		return 0;
-	if (i + 2 < len && (a = hexval(s[i + 1])) >= 0 && (b = hexval(s[i + 2])) >= 0) {
+	if (i + 2 < len && (a = dpi_hexval(s[i + 1])) >= 0 && (b = dpi_hexval(s[i + 2])) >= 0) {
 		*ret_c = (uint8_t)(a << 4 | b);
 		return 3;
 	}
 	if (i + 5 < len && (s[i + 1] | 0x20) == 'u' && s[i + 2] == '0' && s[i + 3] == '0' &&
-	    (a = hexval(s[i + 4])) >= 0 && (b = hexval(s[i + 5])) >= 0) {
+	    (a = dpi_hexval(s[i + 4])) >= 0 && (b = dpi_hexval(s[i + 5])) >= 0) {
 		*ret_c = (uint8_t)(a << 4 | b);
 		return 6;
 	}

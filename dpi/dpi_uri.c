@@ -8,16 +8,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /*
  * Decode the character at in[*i] (advancing *i past it) into out[*w]. A
  * valid escape writes one byte; "%00" and invalid escapes write themselves
@@ -30,8 +20,8 @@ static int decode_one(const uint8_t *in, size_t len, size_t *i, int plus, uint8_
 	uint8_t c = in[*i];
 
 	if (c == '%') {
-		int hi = *i + 2 < len ? hexval(in[*i + 1]) : -1;
-		int lo = hi >= 0 ? hexval(in[*i + 2]) : -1;
+		int hi = *i + 2 < len ? dpi_hexval(in[*i + 1]) : -1;
+		int lo = hi >= 0 ? dpi_hexval(in[*i + 2]) : -1;
 
 		if (hi < 0 || lo < 0) {
 			*flags |= DPI_URI_BAD_ESCAPE;

@@ -51,6 +51,18 @@ struct dpi_uri_target {
 	int has_query;
 };
 
+/* The value of hex digit @c (either case), or -1. Shared by every decoder
+ * of %XX-style escapes. */
+static inline int dpi_hexval(uint8_t c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* Split the request target @u (@len bytes) into @t. Never fails. */
 void dpi_uri_split_target(const uint8_t *u, size_t len, struct dpi_uri_target *t);
 

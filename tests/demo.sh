@@ -35,3 +35,23 @@ jq -r 'select(.event_type == "http" or .event_type == "dns" or .event_type == "s
 echo
 echo "== one event as written"
 head -n 1 "$eve"
+
+# Signatures: real curl/dig attacks against nginx and dnsmasq, next to benign
+# traffic of the same shape. Without a policy every alert is "allowed".
+atk=(tests/data/attack-http.pcap tests/data/attack-dns.pcap tests/data/benign-http.pcap
+	tests/data/benign-dns.pcap)
+echo
+echo "== bulkhead replay --eve $eve ${atk[*]}"
+build/control/bulkhead replay --eve "$eve" "${atk[@]}"
+echo
+echo "== alerts per capture"
+jq -r 'select(.event_type == "alert") | .pcap_file' "$eve" | sort | uniq -c
+echo
+echo "== alerts (the first 3 of each set)"
+jq -r 'select(.event_type == "alert") |
+	[.alert.set, .alert.signature_id, .alert.signature, .alert.field,
+	 (.alert.excerpt | if length > 50 then .[0:50] + "..." else . end)] | @tsv' "$eve" |
+	awk -F'\t' 'n[$1]++ < 3' | column -t -s $'\t'
+echo
+echo "== one alert as written"
+jq -c 'select(.event_type == "alert" and .alert.set == "sqli")' "$eve" | head -n 1

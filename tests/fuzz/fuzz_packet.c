@@ -9,11 +9,17 @@
  * Each packet is copied into its own allocation of exactly its length, so
  * AddressSanitizer sees any read past a packet, as Suricata's app-layer
  * fuzzer does with stream segments. The limits are small so that eviction,
- * buffer caps, memcaps and timeouts are all reached.
+ * buffer caps, memcaps and timeouts are all reached. Every built-in
+ * signature set runs, plus a few raw-stream rules (streaming mode, block
+ * mode, UDP), compiled once per process.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "bulkhead/dpi.h"
 
 #include "ctl_eve.h"
 #include "dp_decode.h"
@@ -44,6 +50,37 @@ static void tap(void *ctx, unsigned worker, uint64_t flow_id, unsigned dir, cons
 	__asm__ volatile("" : : "r"(x));
 }
 
+static const char stream_rules[] =
+	"alert tcp any any -> any any (msg:\"s1\"; content:\"GET \"; depth:4; "
+	"content:\"evil\"; nocase; sid:1;)\n"
+	"alert tcp any any -> any any (msg:\"s2\"; pcre:\"/a[bc]{2,5}d/i\"; sid:2;)\n"
+	"alert tcp any any -> any any (msg:\"b1\"; content:\"x\"; content:\"y\"; distance:0; "
+	"within:3; sid:3;)\n"
+	"alert udp any any -> any any (msg:\"u1\"; content:\"|00 00 01|\"; sid:4;)\n"
+	"alert http any any -> any any (msg:\"h1\"; content:\"HTTP/1.1\"; sid:5;)\n";
+
+/* The engine every input runs with: built once, shared. */
+static const struct dpi_sigs *sigs(void)
+{
+	static struct dpi_sigs *s;
+	char path[] = "/tmp/fuzz_packet_rules.XXXXXX";
+	const char *f = path;
+	struct dpi_sigs_config c = {.sets = DPI_SETS_BUILTIN, .rule_files = &f, .n_rule_files = 1};
+	int fd;
+
+	if (s)
+		return s;
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, stream_rules, sizeof(stream_rules) - 1) !=
+			      (ssize_t)(sizeof(stream_rules) - 1))
+		abort();
+	close(fd);
+	if (dpi_sigs_new(&c, &s) < 0)
+		abort();
+	unlink(path);
+	return s;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len);
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
@@ -63,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	cfg.stream_cap = 1024;
 	cfg.defrag_mem_cap = 8192;
 	cfg.stream_tap = tap;
+	cfg.sigs = sigs();
 	if (dp_worker_new(&cfg, 0, sink, &out, &w) < 0)
 		abort();
 	while (off + 3 <= len) {

