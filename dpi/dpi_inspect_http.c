@@ -172,6 +172,8 @@ static void cookie_values(struct dpi_worker *w, void *cookie, struct dpi_slice v
 		if (eq && e > eq + 1)
 			dpi_inspect_sqli_value(w, cookie, DPI_CS_SQLI_COOKIE, "http.cookie", eq + 1,
 					       (uint32_t)(e - eq - 1), 0, rec);
+		if (e == end)
+			break;
 		p = e + 1;
 	}
 }
@@ -193,6 +195,8 @@ static void path_segments(struct dpi_worker *w, void *cookie, const struct dpi_h
 		if (e > p)
 			dpi_inspect_sqli_value(w, cookie, DPI_CS_SQLI_PATH, "http.uri", p,
 					       (uint32_t)(e - p), DPI_SQLI_CTX_PLUS, rec);
+		if (e == end)
+			break;
 		p = e + 1;
 	}
 }

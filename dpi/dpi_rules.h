@@ -63,7 +63,12 @@
  *     http, tcp or ip rule, dns.query dns/tcp/udp/ip, tls.sni tls/tcp/ip,
  *     sql.query tcp/ip; one rule inspects one application.
  *   - threshold and detection_filter are parsed and kept (at most one of
- *     them per rule); flowbits and every other keyword are errors.
+ *     them per rule), but not enforced yet: bulkhead's own flood control
+ *     (one alert per sid and flow) applies instead. flowbits and every
+ *     other keyword are errors.
+ *   - The engine (dpi_sig.h) refuses a rule that matches both the raw
+ *     stream and a parsed buffer (content before and after a sticky
+ *     buffer): write it as two rules.
  *   - Variables: the caller's table overrides the defaults HOME_NET=any,
  *     EXTERNAL_NET=any (east-west: every workload is both), the *_SERVERS
  *     variables of suricata.yaml = $HOME_NET, HTTP_PORTS=any (bulkhead finds
