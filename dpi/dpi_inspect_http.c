@@ -186,9 +186,11 @@ static void path_segments(struct dpi_worker *w, void *cookie, const struct dpi_h
 	const uint8_t *p, *end;
 
 	dpi_uri_split_target(r->uri.p, r->uri.len, &t);
+	if (!t.path.len)
+		return;
 	p = t.path.p;
 	end = t.path.p + t.path.len;
-	while (p && p < end) {
+	while (p < end) {
 		const uint8_t *slash = memchr(p, '/', (size_t)(end - p));
 		const uint8_t *e = slash ? slash : end;
 
