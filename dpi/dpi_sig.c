@@ -21,7 +21,7 @@ struct chain {
 
 /* ------------------------------------------------------------------ compile */
 
-static unsigned pcre_hs_flags(const struct dpi_rule_match *m)
+unsigned dpi_sig_pcre_flags(const struct dpi_rule_match *m)
 {
 	unsigned f = 0;
 
@@ -36,8 +36,7 @@ static unsigned pcre_hs_flags(const struct dpi_rule_match *m)
 	return f;
 }
 
-/* The pcre as Hyperscan source: x and A expressed inline. malloc'ed. */
-static char *pcre_expr(const struct dpi_rule_match *m)
+char *dpi_sig_pcre_expr(const struct dpi_rule_match *m)
 {
 	const char *fl = m->pcre_flags ? m->pcre_flags : "";
 	bool x = strchr(fl, 'x'), a = strchr(fl, 'A');
@@ -53,9 +52,9 @@ static char *pcre_expr(const struct dpi_rule_match *m)
 static int compile_pcre(const struct dpi_rule *r, const struct dpi_rule_match *m,
 			struct dpi_hs_db **ret, char *err, size_t errlen)
 {
-	struct dpi_hs_pattern p = {.flags = pcre_hs_flags(m) | DPI_HS_SINGLEMATCH, .id = r->sid};
+	struct dpi_hs_pattern p = {.flags = dpi_sig_pcre_flags(m) | DPI_HS_SINGLEMATCH, .id = r->sid};
 	char herr[256] = "";
-	char *e = pcre_expr(m);
+	char *e = dpi_sig_pcre_expr(m);
 	int k;
 
 	if (!e)
@@ -103,10 +102,10 @@ static int prefilter_of(const struct dpi_rule *r, uint32_t id, struct dpi_hs_pat
 		m = &r->matches[i];
 		if (m->type != DPI_RM_PCRE || m->negated || m->relative || m->transforms)
 			continue;
-		p->expr = pcre_expr(m);
+		p->expr = dpi_sig_pcre_expr(m);
 		if (!p->expr)
 			return -ENOMEM;
-		p->flags = pcre_hs_flags(m) | DPI_HS_SINGLEMATCH;
+		p->flags = dpi_sig_pcre_flags(m) | DPI_HS_SINGLEMATCH;
 		*buf = m->buffer;
 		return 0;
 	}

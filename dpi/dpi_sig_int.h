@@ -51,6 +51,13 @@ struct dpi_sig_scratch {
 	uint32_t hit_value[DPI_RULES_MAX_MATCHES];
 };
 
+/* A pcre's flags as DPI_HS_* (i s m), and its pattern as Hyperscan source
+ * with x and A expressed inline (malloc'ed; NULL on ENOMEM). /A anchors at
+ * the start of the scanned data: of the value in block mode, of the
+ * stream in streaming mode. */
+unsigned dpi_sig_pcre_flags(const struct dpi_rule_match *m);
+char *dpi_sig_pcre_expr(const struct dpi_rule_match *m);
+
 /* True when every match of @r is on the raw stream and can be decided by a
  * streaming database: contents (offset/depth/startswith allowed, no
  * relative keywords, endswith, negation or transforms) and plain pcres. */

@@ -60,21 +60,6 @@ void dpi_sig_stream_free(struct dpi_sig_db *db)
 	free(db->srule_n);
 }
 
-static unsigned pcre_flags(const char *fl)
-{
-	unsigned f = 0;
-
-	for (; fl && *fl; fl++) {
-		if (*fl == 'i')
-			f |= DPI_HS_CASELESS;
-		else if (*fl == 's')
-			f |= DPI_HS_DOTALL;
-		else if (*fl == 'm')
-			f |= DPI_HS_MULTILINE;
-	}
-	return f;
-}
-
 /* One match as a streaming pattern; p->expr is malloc'ed. */
 static int pattern_of(const struct dpi_rule_match *m, uint32_t id, struct dpi_hs_pattern *p,
 		      bool *ret_anchored)
@@ -85,20 +70,11 @@ static int pattern_of(const struct dpi_rule_match *m, uint32_t id, struct dpi_hs
 	*p = (struct dpi_hs_pattern){.id = id, .flags = DPI_HS_SINGLEMATCH};
 	*ret_anchored = false;
 	if (m->type == DPI_RM_PCRE) {
-		const char *fl = m->pcre_flags ? m->pcre_flags : "";
-		bool x = strchr(fl, 'x'), a = strchr(fl, 'A');
-
-		n = strlen(m->pcre) + 16;
-		e = malloc(n);
-		if (!e)
+		p->expr = dpi_sig_pcre_expr(m);
+		if (!p->expr)
 			return -ENOMEM;
-		/* \A is the start of the stream in streaming mode, as /A means
-		 * the start of the inspected data. */
-		snprintf(e, n, "%s%s%s%s", x ? "(?x)" : "", a ? "\\A(?:" : "", m->pcre,
-			 a ? ")" : "");
-		p->expr = e;
-		p->flags |= pcre_flags(fl);
-		*ret_anchored = a;
+		p->flags |= dpi_sig_pcre_flags(m);
+		*ret_anchored = m->pcre_flags && strchr(m->pcre_flags, 'A');
 		return 0;
 	}
 	n = 4 * m->len + 1;

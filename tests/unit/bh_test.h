@@ -7,6 +7,7 @@
 #ifndef BH_TEST_H
 #define BH_TEST_H
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,41 @@ static inline int bh_test_summary(void)
 {
 	printf("%d checks, %d failed\n", bh_test_checks, bh_test_failures);
 	return bh_test_failures ? 1 : 0;
+}
+
+/* A labelled corpus file DIR/NAME read whole (NUL-terminated); free c->data. */
+struct bh_corpus {
+	char *data;
+	size_t size;
+};
+
+static inline int bh_corpus_load(const char *dir, const char *name, struct bh_corpus *c)
+{
+	char path[4096];
+	FILE *f;
+	long sz;
+
+	memset(c, 0, sizeof(*c));
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -1;
+	f = fopen(path, "rb");
+	if (!f) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fseek(f, 0, SEEK_END) < 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
+		fclose(f);
+		return -1;
+	}
+	c->data = malloc((size_t)sz + 1);
+	if (!c->data || fread(c->data, 1, (size_t)sz, f) != (size_t)sz) {
+		fclose(f);
+		free(c->data);
+		return -1;
+	}
+	fclose(f);
+	c->size = (size_t)sz;
+	return 0;
 }
 
 #endif

@@ -403,39 +403,6 @@ static void test_bounds(void)
 
 /* ---------------------------------------------------------------- corpus */
 
-struct corpus {
-	char *data;
-	size_t size;
-};
-
-static int load(const char *dir, const char *name, struct corpus *c)
-{
-	char path[4096];
-	FILE *f;
-	long sz;
-
-	memset(c, 0, sizeof(*c));
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		return -1;
-	f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (fseek(f, 0, SEEK_END) < 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0) {
-		fclose(f);
-		return -1;
-	}
-	c->data = malloc((size_t)sz + 1);
-	if (!c->data || fread(c->data, 1, (size_t)sz, f) != (size_t)sz) {
-		fclose(f);
-		free(c->data);
-		return -1;
-	}
-	fclose(f);
-	c->size = (size_t)sz;
-	return 0;
-}
 
 /* Undo the corpus escapes of an upper-case line in place; returns the length. */
 static size_t unescape(char *s, size_t len)
@@ -484,7 +451,7 @@ static void tally(struct tally *t, const char *tag, size_t tlen, bool wrong)
 
 /* Run every line; count those whose verdict is @want, print the first 25
  * others. Returns the number of lines. */
-static size_t run_corpus(struct corpus *c, int want, const char *what, size_t *ret_ok)
+static size_t run_corpus(struct bh_corpus *c, int want, const char *what, size_t *ret_ok)
 {
 	size_t lines = 0, ok = 0, shown = 0, start = 0;
 	struct tally t;
@@ -532,11 +499,11 @@ static const char *corpus_dir = "tests/data/sqli-stmt";
 
 static void test_corpus(void)
 {
-	struct corpus atk, ben;
+	struct bh_corpus atk, ben;
 	size_t na, nb, tp, tn;
 	double tpr, fpr;
 
-	if (load(corpus_dir, "attack.txt", &atk) < 0 || load(corpus_dir, "benign.txt", &ben) < 0) {
+	if (bh_corpus_load(corpus_dir, "attack.txt", &atk) < 0 || bh_corpus_load(corpus_dir, "benign.txt", &ben) < 0) {
 		fprintf(stderr, "corpus not found in %s (pass the directory as argv[1])\n", corpus_dir);
 		CHECK(0);
 		return;
