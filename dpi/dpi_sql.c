@@ -26,6 +26,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dpi_sql.h"
@@ -85,10 +86,15 @@ static const struct kw_def {
 #undef P
 #undef B
 
+static int kw_cmp(const void *key, const void *ent)
+{
+	return strcmp(key, ((const struct kw_def *)ent)->name);
+}
+
 static enum kw kw_lookup(const struct dpi_sql_token *t)
 {
 	char up[sizeof(kw_defs[0].name)];
-	size_t lo = 0, hi = KW__MAX - 1;
+	const struct kw_def *hit;
 
 	if (t->type != DPI_SQL_TOK_WORD || t->text.len >= sizeof(up))
 		return KW_NONE;
@@ -100,18 +106,8 @@ static enum kw kw_lookup(const struct dpi_sql_token *t)
 		up[i] = (char)(c >= 'a' && c <= 'z' ? c - 0x20 : c);
 	}
 	up[t->text.len] = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(up, kw_defs[mid].name);
-
-		if (c == 0)
-			return (enum kw)(mid + 1);
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return KW_NONE;
+	hit = bsearch(up, kw_defs, KW__MAX - 1, sizeof(kw_defs[0]), kw_cmp);
+	return hit ? (enum kw)(hit - kw_defs + 1) : KW_NONE;
 }
 
 unsigned dpi_sql_kw_flags(enum kw k)

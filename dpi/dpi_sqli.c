@@ -37,6 +37,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -58,11 +59,16 @@ static const struct kwent {
 
 #define KW_MAXLEN 31
 
+static int kw_cmp(const void *key, const void *ent)
+{
+	return strcmp(key, ((const struct kwent *)ent)->name);
+}
+
 /* The keyword id of @len bytes at @s (any case), or K_NONE. */
 static unsigned kw_lookup(const uint8_t *s, size_t len)
 {
 	char low[KW_MAXLEN + 1];
-	size_t lo = 0, hi = sizeof(kws) / sizeof(kws[0]);
+	const struct kwent *hit;
 
 	if (len == 0 || len > KW_MAXLEN)
 		return K_NONE;
@@ -74,18 +80,8 @@ static unsigned kw_lookup(const uint8_t *s, size_t len)
 		low[i] = (char)c;
 	}
 	low[len] = 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int r = strcmp(low, kws[mid].name);
-
-		if (r == 0)
-			return (unsigned)mid + 1;
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return K_NONE;
+	hit = bsearch(low, kws, sizeof(kws) / sizeof(kws[0]), sizeof(kws[0]), kw_cmp);
+	return hit ? (unsigned)(hit - kws) + 1 : K_NONE;
 }
 
 unsigned dpi_sqli_kw_flags(unsigned kw)

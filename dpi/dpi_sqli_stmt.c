@@ -39,6 +39,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -162,28 +163,23 @@ static const struct kwent {
 #define KW_MAXLEN 31
 #define NKW (sizeof(kws) / sizeof(kws[0]))
 
+static int kw_cmp(const void *key, const void *ent)
+{
+	return strcmp(key, ((const struct kwent *)ent)->name);
+}
+
 static unsigned kw_lookup(const uint8_t *s, size_t len)
 {
 	char low[KW_MAXLEN + 1];
-	size_t lo = 0, hi = NKW;
+	const struct kwent *hit;
 
 	if (len == 0 || len > KW_MAXLEN)
 		return K_NONE;
 	for (size_t i = 0; i < len; i++)
 		low[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] | 0x20) : s[i] == '$' ? '_' : (char)s[i];
 	low[len] = 0;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int r = strcmp(low, kws[mid].name);
-
-		if (r == 0)
-			return (unsigned)mid + 1;
-		if (r < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return K_NONE;
+	hit = bsearch(low, kws, NKW, sizeof(kws[0]), kw_cmp);
+	return hit ? (unsigned)(hit - kws) + 1 : K_NONE;
 }
 
 static uint32_t kwf(unsigned kw)
