@@ -91,7 +91,8 @@ struct bh_tls {
  * record filled; BH_EV_FLOW when it matched the raw stream). */
 struct bh_alert {
 	uint32_t gid, sid, rev;
-	const char *action;              /* "allowed" (no policy yet) */
+	const char *action;              /* "blocked" when a policy in protect
+					  * mode denies on it, else "allowed" */
 	const char *msg;                 /* the rule's msg */
 	const char *category;            /* classtype description; NULL: none */
 	uint8_t severity;                /* 1 (high) .. */
@@ -171,6 +172,9 @@ struct bh_anomaly {
 	const char *event; /* e.g. "ipv4.trunc_pkt", "tcp.overlap_conflict" */
 };
 
+struct bh_verdict;
+struct bh_workload_ref;
+
 struct bh_event {
 	enum bh_event_type type;
 	uint64_t ts_us;        /* event time (flow: start), µs since epoch */
@@ -184,6 +188,11 @@ struct bh_event {
 	struct bh_tuple tuple;
 	uint64_t flow_id;
 	const char *app_proto;
+	/* With a policy (bh_policy.h): the decision this event carries (the
+	 * flow's on BH_EV_FLOW, the transaction's on HTTP/DNS/SQL/TLS) and
+	 * the workloads of the ends; NULL when unknown or none. */
+	const struct bh_verdict *verdict;
+	const struct bh_workload_ref *src_workload, *dest_workload;
 	union {
 		struct bh_flow_record flow;
 		struct bh_anomaly anomaly;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "bulkhead/bh_event.h"
+#include "bulkhead/bh_policy.h"
 
 enum dpi_proto {
 	DPI_PROTO_UNKNOWN = 0,
@@ -42,6 +43,11 @@ struct dpi_flow;
 struct dpi_ops {
 	void (*record)(void *ctx, void *cookie, struct bh_event *ev);
 	void (*anomaly)(void *ctx, void *cookie, const char *event);
+	/* A policy decided against the flow after it was opened (an L7
+	 * transaction, a signature, data it can't inspect): @v->action is
+	 * DENY (drop the packet at hand and reset the flow; dpi/ inspects
+	 * nothing more of it), AUDIT or LEARN. May be NULL. */
+	void (*verdict)(void *ctx, void *cookie, const struct bh_verdict *v);
 	void *ctx;
 };
 
@@ -103,6 +109,36 @@ void dpi_sigs_free(struct dpi_sigs *s);
  * C are not counted). */
 size_t dpi_sigs_rules(const struct dpi_sigs *s);
 
+/*
+ * Policy (bh_policy.h, ../shared/policy-model.md). dpi_policy_new() compiles
+ * a document into an immutable snapshot: address -> workload lookups, rules
+ * indexed by (workload, direction, protocol, port), Hyperscan databases for
+ * the HTTP and DNS regexes. Errors and warnings name file:line:col.
+ */
+struct dpi_policy;
+
+/* @warning: the document is still accepted. */
+typedef void (*dpi_policy_error_fn)(void *ctx, bool warning, const char *msg);
+
+/* Returns 0 and sets *@ret; -EINVAL when the document has errors (each
+ * reported; nothing is built); -ENOMEM. Slow: off the data path.
+ * Thread-safe. */
+int dpi_policy_new(const struct bh_policy_doc *doc, dpi_policy_error_fn err, void *err_ctx,
+		   struct dpi_policy **ret);
+
+/* NULL is fine; only once no worker uses it. */
+void dpi_policy_free(struct dpi_policy *p);
+
+/* The signature sets some policy names (bits 1u << enum dpi_set): an engine
+ * evaluating @p must have loaded at least these. */
+unsigned dpi_policy_sig_sets(const struct dpi_policy *p);
+
+struct dpi_policy_info {
+	uint32_t workloads, policies, rules, l7_entries, regexes, hs_databases;
+	uint64_t compile_us;
+};
+void dpi_policy_info(const struct dpi_policy *p, struct dpi_policy_info *ret);
+
 /* Returns 0 and sets *ret, or -ENOMEM. */
 int dpi_worker_new(const struct dpi_ops *ops, struct dpi_worker **ret);
 void dpi_worker_free(struct dpi_worker *w);
@@ -114,6 +150,14 @@ void dpi_worker_free(struct dpi_worker *w);
  * Returns 0 or -ENOMEM (the worker keeps its previous engine).
  */
 int dpi_worker_set_sigs(struct dpi_worker *w, const struct dpi_sigs *s);
+
+/*
+ * Decide flows and transactions with @p (NULL: no policy, nothing is
+ * decided). Allocates the worker's scratch. Only between flows, like
+ * dpi_worker_set_sigs(); the engine set there must hold
+ * dpi_policy_sig_sets(@p). Returns 0 or -ENOMEM (the previous one stays).
+ */
+int dpi_worker_set_policy(struct dpi_worker *w, const struct dpi_policy *p);
 
 /* Alerts raised by the worker: emitted, and suppressed by flood control. */
 void dpi_worker_alert_counts(const struct dpi_worker *w, uint64_t *ret_emitted,
@@ -150,6 +194,23 @@ void dpi_flow_end(struct dpi_worker *w, struct dpi_flow **slot, void *cookie);
 
 /* Free the flow's state without reporting anything (teardown). */
 void dpi_flow_discard(struct dpi_worker *w, struct dpi_flow **slot);
+
+/*
+ * A new flow, at its first packet: the L3/L4 decision of the worker's policy
+ * (NULL without one). Allocates *@slot. The verdict stays valid with the
+ * flow; after DENY, dpi/ inspects nothing of the flow.
+ */
+const struct bh_verdict *dpi_flow_open(struct dpi_worker *w, struct dpi_flow **slot,
+				       void *cookie, const struct dpi_flow_meta *m);
+
+/* The flow's current verdict: its L3/L4 one, or the L7 decision that reset
+ * it. NULL without a policy (or for NULL). */
+const struct bh_verdict *dpi_flow_verdict(const struct dpi_flow *f);
+
+/* The workloads of the flow's client and server (NULL: none, or no
+ * policy). */
+void dpi_flow_workloads(const struct dpi_flow *f, const struct bh_workload_ref **ret_client,
+			const struct bh_workload_ref **ret_server);
 
 /* The flow's application protocol (DPI_PROTO_UNKNOWN for NULL). */
 unsigned dpi_flow_proto(const struct dpi_flow *f);

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ctl_policy.h - policy documents in: Workload and WorkloadPolicy documents
+ * (../shared/policy-model.md) read from YAML or JSON with libfyaml and
+ * checked strictly into the plain structures of bh_policy.h, which dpi/
+ * compiles (dpi_policy_new()).
+ *
+ * Every problem is reported as "FILE:LINE:COL: message"; one error rejects
+ * the whole set of files (nothing is returned), so a running policy is never
+ * replaced by half of a new one.
+ */
+#ifndef CTL_POLICY_H
+#define CTL_POLICY_H
+
+#include <stddef.h>
+
+#include "bulkhead/bh_policy.h"
+
+struct ctl_policy;
+
+/* One message per call, "FILE:LINE:COL: message" (no newline). */
+typedef void (*ctl_policy_error_fn)(void *ctx, const char *msg);
+
+/*
+ * Read @nfiles files (YAML or JSON, each one or more documents) into one
+ * document set. Returns 0 and sets *@ret; -EINVAL when some document has an
+ * error (every error is reported); -errno when a file can't be read (also
+ * reported); -ENOMEM.
+ */
+int ctl_policy_load(const char *const *files, size_t nfiles, ctl_policy_error_fn err,
+		    void *err_ctx, struct ctl_policy **ret);
+
+/* The same for a buffer (@name is used as the file name in messages). */
+int ctl_policy_load_mem(const char *name, const char *buf, size_t len, ctl_policy_error_fn err,
+			void *err_ctx, struct ctl_policy **ret);
+
+/* The documents read; valid until ctl_policy_free(). */
+const struct bh_policy_doc *ctl_policy_doc(const struct ctl_policy *p);
+
+/* NULL is fine. */
+void ctl_policy_free(struct ctl_policy *p);
+
+#endif
