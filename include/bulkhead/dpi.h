@@ -133,6 +133,10 @@ void dpi_policy_free(struct dpi_policy *p);
  * evaluating @p must have loaded at least these. */
 unsigned dpi_policy_sig_sets(const struct dpi_policy *p);
 
+/* The SQL statement kind named @name ("SELECT", ...; upper case) as the
+ * analyser reports it: true when it is one. Static, thread-safe. */
+bool dpi_sql_verb_known(const char *name);
+
 struct dpi_policy_info {
 	uint32_t workloads, policies, rules, l7_entries, regexes, hs_databases;
 	uint64_t compile_us;
