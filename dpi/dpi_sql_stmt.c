@@ -14,8 +14,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "dpi_sql.h"
+#include "bulkhead/dpi.h"
 #include "dpi_sql_int.h"
 
 static const char *const verb_names[DPI_SQL_VERB__MAX] = {
@@ -610,4 +612,11 @@ uint8_t dpi_sql_dispatch(struct sp *p, struct level *lv, bool top)
 	}
 	leave(p);
 	return v;
+}
+bool dpi_sql_verb_known(const char *name)
+{
+	for (unsigned v = DPI_SQL_VERB_SELECT; v < DPI_SQL_VERB__MAX; v++)
+		if (verb_names[v] && !strcmp(verb_names[v], name))
+			return true;
+	return false;
 }
