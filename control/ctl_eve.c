@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "bulkhead/bh_policy.h"
 #include "ctl_eve.h"
 #include "dpi_dns.h"
 
@@ -342,6 +343,37 @@ static void put_alert(struct ctl_buf *b, const struct bh_alert *a)
 	}
 }
 
+static void put_workload(struct ctl_buf *b, const char *key, const struct bh_workload_ref *w)
+{
+	ctl_json_kobj(b, key);
+	ctl_json_kstr(b, "name", w->name);
+	ctl_json_kobj(b, "labels");
+	for (uint32_t i = 0; i < w->nlabels; i++)
+		ctl_json_kstr(b, w->labels[i].key, w->labels[i].value);
+	ctl_json_close(b);
+	ctl_json_close(b);
+}
+
+/* interfaces.md: {"action", "reason", "policy", "rule", "mode"}, plus the
+ * end that decided and the signature. */
+static void put_verdict(struct ctl_buf *b, const struct bh_verdict *v)
+{
+	ctl_json_kobj(b, "verdict");
+	ctl_json_kstr(b, "action", bh_action_name(v->action) ? bh_action_name(v->action) : "unknown");
+	ctl_json_kstr(b, "reason", v->reason ? v->reason : "unknown");
+	if (v->policy)
+		ctl_json_kstr(b, "policy", v->policy);
+	if (v->rule)
+		ctl_json_kstr(b, "rule", v->rule);
+	if (bh_mode_name(v->mode))
+		ctl_json_kstr(b, "mode", bh_mode_name(v->mode));
+	if (v->direction)
+		ctl_json_kstr(b, "direction", v->direction);
+	if (v->sid)
+		ctl_json_ku64(b, "signature_id", v->sid);
+	ctl_json_close(b);
+}
+
 static const char *const event_names[BH_EV__MAX] = {
 	[BH_EV_FLOW] = "flow", [BH_EV_ANOMALY] = "anomaly", [BH_EV_HTTP] = "http",
 	[BH_EV_DNS] = "dns",   [BH_EV_SQL] = "sql",         [BH_EV_TLS] = "tls",
@@ -366,6 +398,12 @@ void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev)
 		put_tuple(b, &ev->tuple);
 	if (ev->has_flow)
 		ctl_json_kstr(b, "app_proto", ev->app_proto ? ev->app_proto : "unknown");
+	if (ev->src_workload)
+		put_workload(b, "src_workload", ev->src_workload);
+	if (ev->dest_workload)
+		put_workload(b, "dest_workload", ev->dest_workload);
+	if (ev->verdict)
+		put_verdict(b, ev->verdict);
 	switch (ev->type) {
 	case BH_EV_FLOW:
 		put_flow(b, ev);

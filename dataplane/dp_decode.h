@@ -47,6 +47,7 @@ struct dp_packet {
 	uint64_t ts_us;
 	uint64_t pkt_no;       /* 1-based, within its source */
 	const char *source;    /* pcap file name or NULL */
+	int dlt;               /* pcap link type of data (for --write-dropped) */
 
 	/* L2 */
 	uint16_t vlan[DP_MAX_VLAN];

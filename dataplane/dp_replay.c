@@ -294,6 +294,7 @@ static int replay_file(struct dp_replay *r, const char *file, uint64_t *pkt_no, 
 		p.ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 		p.pkt_no = ++*pkt_no;
 		p.source = file;
+		p.dlt = dlt;
 		if (p.ts_us > r->end_us)
 			r->end_us = p.ts_us;
 		drc = dp_decode(&p, link);

@@ -29,6 +29,9 @@ struct dp_worker {
 	void *ev_ctx;
 	dp_stream_tap_fn tap;
 	void *tap_ctx;
+	dp_drop_fn drop;
+	void *drop_ctx;
+	bool policy;
 	struct dp_flow_table *flows;
 	struct dp_defrag *defrag;
 	struct dpi_worker *dpi;
@@ -178,6 +181,7 @@ static void flow_event(struct dp_worker *w, struct dp_flow *f, struct bh_event *
 	ev->app_proto = dpi_proto_name(dpi_flow_proto(f->l7));
 	ev->order[0] = f->first_pkt;
 	ev->order[1] = ++f->seq_in_flow;
+	dpi_flow_workloads(f->l7, &ev->src_workload, &ev->dest_workload);
 }
 
 static void l7_record(void *ctx, void *cookie, struct bh_event *ev)
@@ -191,6 +195,8 @@ static void l7_record(void *ctx, void *cookie, struct bh_event *ev)
 			f->alerts++;
 	} else
 		w->st.l7_records++;
+	if (ev->verdict && ev->verdict->action < BH_ACT__MAX)
+		w->st.tx_verdicts[ev->verdict->action]++;
 	flow_event(w, f, ev);
 	w->ev(w->ev_ctx, w->id, ev);
 }
@@ -218,6 +224,19 @@ static void l7_anomaly(void *ctx, void *cookie, const char *event)
 	ev.anomaly.event = event;
 	flow_event(w, f, &ev);
 	w->ev(w->ev_ctx, w->id, &ev);
+}
+
+/* A decision after the flow opened: DENY drops the packet at hand and
+ * every later one (the flow is reset). */
+static void l7_verdict(void *ctx, void *cookie, const struct bh_verdict *v)
+{
+	struct dp_worker *w = ctx;
+	struct dp_flow *f = cookie;
+
+	if (v->action == BH_ACT_DENY && !f->denied) {
+		f->denied = true;
+		w->st.flows_reset++;
+	}
 }
 
 static void tcp_anom(void *ctx, struct dp_flow *f, const struct dp_packet *p, enum dp_anomaly a)
@@ -273,13 +292,16 @@ int dp_worker_new(const struct dp_engine_config *cfg, unsigned id, bh_event_fn e
 	w->ev_ctx = ev_ctx;
 	w->tap = cfg->stream_tap;
 	w->tap_ctx = cfg->stream_tap_ctx;
+	w->drop = cfg->drop;
+	w->drop_ctx = cfg->drop_ctx;
 	w->tcp.cap = cfg->stream_cap;
 	w->tcp.max_segs = 1024;
 	w->tcp.data = tcp_data;
 	w->tcp.anom = tcp_anom;
 	w->tcp.ctx = w;
 	{
-		struct dpi_ops ops = {.record = l7_record, .anomaly = l7_anomaly, .ctx = w};
+		struct dpi_ops ops = {.record = l7_record, .anomaly = l7_anomaly,
+				      .verdict = l7_verdict, .ctx = w};
 
 		r = dpi_worker_new(&ops, &w->dpi);
 		if (r < 0)
@@ -288,6 +310,12 @@ int dp_worker_new(const struct dp_engine_config *cfg, unsigned id, bh_event_fn e
 			r = dpi_worker_set_sigs(w->dpi, cfg->sigs);
 			if (r < 0)
 				goto fail;
+		}
+		if (cfg->policy) {
+			r = dpi_worker_set_policy(w->dpi, cfg->policy);
+			if (r < 0)
+				goto fail;
+			w->policy = true;
 		}
 	}
 	cap = cfg->max_flows / cfg->workers;
@@ -340,6 +368,8 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	struct bh_flow_record *r = &ev.flow;
 
 	const struct dp_packet *cur = w->cur;
+	const struct bh_verdict *fv;
+	struct bh_verdict v;
 	const char *app;
 
 	/* Whatever the flow's end produces (reassembly flush, open
@@ -348,9 +378,15 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	if (f->key.proto == IPPROTO_TCP)
 		dp_tcp_flush(&w->tcp, f);
 	app = dpi_proto_name(dpi_flow_proto(f->l7));
+	memset(&ev, 0, sizeof(ev));
+	fv = dpi_flow_verdict(f->l7);
+	if (fv) {
+		v = *fv;
+		ev.verdict = &v;
+	}
+	dpi_flow_workloads(f->l7, &ev.src_workload, &ev.dest_workload);
 	dpi_flow_end(w->dpi, (struct dpi_flow **)&f->l7, f);
 	w->cur = cur;
-	memset(&ev, 0, sizeof(ev));
 	ev.type = BH_EV_FLOW;
 	ev.ts_us = f->start_us;
 	ev.pkt_no = f->first_pkt;
@@ -392,6 +428,34 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	else if (why == BH_END_EVICTED)
 		w->st.flows_evicted++;
 	dp_flow_remove(w->flows, f);
+}
+
+/* The policy's L3/L4 decision, at the flow's first packet. */
+static void flow_open(struct dp_worker *w, struct dp_flow *f)
+{
+	struct dpi_flow_meta m;
+	const struct bh_verdict *v;
+
+	flow_meta(f, &m);
+	v = dpi_flow_open(w->dpi, (struct dpi_flow **)&f->l7, f, &m);
+	if (!v)
+		return;
+	if (v->action < BH_ACT__MAX)
+		w->st.flow_verdicts[v->action]++;
+	f->denied = v->action == BH_ACT_DENY;
+}
+
+/* The packet at hand is dropped: counted, and handed to the drop tap. */
+static void drop_packet(struct dp_worker *w)
+{
+	const struct dp_packet *p = w->cur;
+
+	w->st.pkts_dropped++;
+	if (w->drop && p) {
+		struct dp_dropped d = {p->data, p->caplen, p->wirelen, p->ts_us, p->pkt_no, p->dlt};
+
+		w->drop(w->drop_ctx, w->id, &d);
+	}
 }
 
 /* ICMP type and code are kept in the wscale bytes of non-TCP flows: the
@@ -439,6 +503,8 @@ static struct dp_flow *flow_get(struct dp_worker *w, struct dp_packet *p, unsign
 			f->wscale[0] = (uint8_t)p->sport;
 			f->wscale[1] = (uint8_t)p->dport;
 		}
+		if (w->policy)
+			flow_open(w, f);
 	}
 	*ret_dir = kdir ^ (f->client_is_a ? 0u : 1u);
 	return f;
@@ -491,6 +557,8 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 		break;
 	}
 	dp_flow_touch(w->flows, f, cls);
+	if (f->denied)
+		drop_packet(w);
 }
 
 static void process_packet(struct dp_worker *w, struct dp_packet *p, int decode_rc)

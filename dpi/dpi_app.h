@@ -13,6 +13,7 @@
 
 #include "bulkhead/dpi.h"
 #include "dpi_parser.h"
+#include "dpi_policy_int.h"
 
 /* Bytes held for detection before giving up on a direction. */
 #define DPI_DETECT_MAX 512u
@@ -47,6 +48,7 @@ struct dpi_flow {
 	struct dpi_dir d[2];
 	struct dpi_sig_stream *sst[2];  /* raw-stream signature state per direction */
 	struct dpi_flow_alerts alerts;
+	struct dpi_pol_flow pol;
 };
 
 struct dpi_dns_scratch;
@@ -72,6 +74,11 @@ struct dpi_worker {
 	 * decoded and reported one at a time. Allocated on first use. */
 	struct dpi_dns_scratch *dns;
 	struct dpi_sql_result *sql; /* likewise for SQL statements */
+	/* Policy: the snapshot, this worker's scratch for its databases, and
+	 * what signatures said during the current transaction. */
+	const struct dpi_policy *pol;
+	struct dpi_policy_scratch *ps;
+	struct dpi_pol_tx pol_tx;
 };
 
 /* A protocol handler. parse follows dpi_parser.h (returns consumed,

@@ -34,9 +34,16 @@ static void on_message(void *ctx, unsigned dir, const struct dpi_dns_msg *m)
 	char mx[DPI_DNS_MAX_ANSWERS][DPI_DNS_NAME_TEXT_MAX + 8];
 	struct bh_event ev;
 
+	struct bh_verdict v;
+	bool query = dir == DPI_TO_SERVER && !m->qr;
+
+	if (dpi_pol_dropped(&c->w->cur->pol))
+		return;
 	if (m->malformed && !m->n_questions) {
 		/* nothing to name; its anomalies were reported */
 		dpi_inspect_dns(c->w, c->cookie, dir, m, NULL);
+		if (query)
+			dpi_pol_unparsed(c->w, c->w->cur, c->cookie, "policy.dns_malformed");
 		return;
 	}
 	memset(&ev, 0, sizeof(ev));
@@ -80,6 +87,9 @@ static void on_message(void *ctx, unsigned dir, const struct dpi_dns_msg *m)
 	ev.dns.answers = ans;
 	ev.dns.nanswers = m->n_answers;
 	dpi_inspect_dns(c->w, c->cookie, dir, m, &ev);
+	c->w->pol_tx.seen = true;
+	if (query && dpi_pol_dns(c->w, c->w->cur, c->cookie, &ev.dns, &v))
+		ev.verdict = &v;
 	dpi_record(c->w, c->cookie, &ev);
 }
 

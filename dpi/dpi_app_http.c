@@ -22,6 +22,8 @@
 struct tx {
 	struct tx *next;
 	uint64_t id;
+	bool has_v;
+	struct bh_verdict v;   /* the policy's, taken when the request was read */
 	struct bh_http h;
 	char mem[]; /* the strings of h */
 };
@@ -82,6 +84,7 @@ static void emit(struct dpi_worker *w, void *cookie, struct tx *t)
 	memset(&ev, 0, sizeof(ev));
 	ev.type = BH_EV_HTTP;
 	ev.http = t->h;
+	ev.verdict = t->has_v ? &t->v : NULL;
 	dpi_record(w, cookie, &ev);
 }
 
@@ -93,10 +96,16 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 		      cap_len(r->protocol, FIELD_KEEP) + cap_len(r->user_agent, FIELD_KEEP) +
 		      cap_len(r->content_type, FIELD_KEEP);
 	struct tx *t;
+	struct bh_verdict v;
+	bool has_v;
 	char *at;
 
+	/* After a denial the connection is reset: what follows never runs. */
+	if (dpi_pol_dropped(&c->w->cur->pol))
+		return;
 	dpi_inspect_http(c->w, c->cookie, r, c->hf->anoms);
 	c->hf->anoms = 0;
+	has_v = dpi_pol_http(c->w, c->w->cur, c->cookie, r, &v);
 	/* The parser caps outstanding requests too; this is the same bound. */
 	if (c->hf->n >= DPI_HTTP_MAX_PIPELINE) {
 		struct tx *old = pop(c->hf);
@@ -111,6 +120,9 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 	}
 	memset(t, 0, sizeof(*t));
 	t->id = r->tx_id;
+	t->has_v = has_v;
+	if (has_v)
+		t->v = v;
 	at = t->mem;
 	at = put(&t->h.hostname, at, r->hostname, FIELD_KEEP);
 	at = put(&t->h.url, at, r->uri, URL_KEEP);

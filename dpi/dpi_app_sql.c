@@ -35,7 +35,11 @@ static void report(struct dpi_worker *w, void *cookie, enum dpi_sql_dialect dial
 	struct bh_sql_command cmds[DPI_SQL_MAX_STMTS];
 	struct bh_str tables[DPI_SQL_MAX_TABLES];
 	struct bh_event ev;
+	struct bh_verdict v;
+	bool incomplete = analyze;
 
+	if (dpi_pol_dropped(&w->cur->pol))
+		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = BH_EV_SQL;
 	ev.sql.dialect = dialect == DPI_SQL_MYSQL ? "mysql" : "pgsql";
@@ -70,11 +74,14 @@ static void report(struct dpi_worker *w, void *cookie, enum dpi_sql_dialect dial
 			}
 			ev.sql.commands = cmds;
 			ev.sql.ncommands = r->nstmts;
-			if (r->flags & DPI_SQL_F_INCOMPLETE)
+			incomplete = r->flags & DPI_SQL_F_INCOMPLETE;
+			if (incomplete)
 				dpi_anomaly(w, cookie, "sql.analysis_incomplete");
 		}
 		dpi_inspect_sql(w, cookie, dialect, text, &ev);
 	}
+	if (dpi_pol_sql(w, w->cur, cookie, &ev.sql, incomplete, &v))
+		ev.verdict = &v;
 	dpi_record(w, cookie, &ev);
 }
 

@@ -46,6 +46,7 @@ void dpi_worker_free(struct dpi_worker *w)
 	if (!w)
 		return;
 	dpi_worker_set_sigs(w, NULL);
+	dpi_worker_set_policy(w, NULL);
 	free(w->dns);
 	free(w->sql);
 	free(w);
@@ -96,6 +97,8 @@ static void kill_dir(struct dpi_worker *w, struct dpi_flow *f, void *cookie, uns
 	d->dead = true;
 	dir_drop(d);
 	dpi_anomaly(w, cookie, why);
+	if (dir == DPI_TO_SERVER)
+		dpi_pol_unparsed(w, f, cookie, "policy.unparsed");
 }
 
 static int pend_append(struct dpi_dir *d, const uint8_t *data, uint32_t len, uint32_t cap)
@@ -189,6 +192,7 @@ static void start_app(struct dpi_worker *w, struct dpi_flow *f, void *cookie, in
 		f->app = NULL;
 		dpi_anomaly(w, cookie, "applayer.no_memory");
 	}
+	dpi_pol_app(w, f, cookie);
 }
 
 /* Detection is over: hand what was held for it to the parser. */
@@ -250,6 +254,10 @@ static void dispatch(struct dpi_worker *w, struct dpi_flow *f, void *cookie, uns
 	if (flags & DPI_DATA_GAP) {
 		if (f->d[dir].dead)
 			return;
+		/* Even where the parser can go on, the bytes in the hole
+		 * weren't inspected. */
+		if (dir == DPI_TO_SERVER)
+			dpi_pol_unparsed(w, f, cookie, "policy.stream_gap");
 		dir_drop(&f->d[dir]);
 		if (!f->app->gap || !f->app->gap(w, f, cookie, dir, len))
 			kill_dir(w, f, cookie, dir, "applayer.gap");
@@ -267,15 +275,16 @@ void dpi_stream(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
 {
 	struct dpi_flow *f = flow_get(slot, m);
 
-	if (!f || dir > 1)
+	if (!f || dir > 1 || dpi_pol_dropped(&f->pol))
 		return;
 	w->cur = f;
 	w->meta = m;
 	dispatch(w, f, cookie, dir, data, len, flags);
 	/* The raw stream after the parser: the application is known by then
 	 * for most flows, which rules of an application wait for. */
-	if (w->sigs && (len || (flags & DPI_DATA_GAP)))
+	if (w->sigs && (len || (flags & DPI_DATA_GAP)) && !dpi_pol_dropped(&f->pol))
 		dpi_inspect_stream(w, cookie, dir, data, len, flags & DPI_DATA_GAP);
+	dpi_pol_flush(w, f, cookie);
 	w->cur = NULL;
 	w->meta = NULL;
 }
@@ -285,10 +294,11 @@ void dpi_datagram(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
 {
 	struct dpi_flow *f = flow_get(slot, m);
 
-	if (!f || dir > 1)
+	if (!f || dir > 1 || dpi_pol_dropped(&f->pol))
 		return;
 	w->cur = f;
 	w->meta = m;
+	w->pol_tx.seen = false;
 	if (!f->decided) {
 		int p = dpi_detect_datagram(data, len, m->server_port);
 
@@ -298,10 +308,25 @@ void dpi_datagram(struct dpi_worker *w, struct dpi_flow **slot, void *cookie,
 	}
 	if (f->app && f->app->datagram)
 		f->app->datagram(w, f, cookie, dir, data, len);
-	if (w->sigs)
+	/* A datagram to a DNS rule's server that held no query. */
+	if (dir == DPI_TO_SERVER && f->proto == DPI_PROTO_DNS && !w->pol_tx.seen)
+		dpi_pol_unparsed(w, f, cookie, "policy.dns_no_query");
+	if (w->sigs && !dpi_pol_dropped(&f->pol))
 		dpi_inspect_datagram(w, cookie, dir, data, len);
+	dpi_pol_flush(w, f, cookie);
 	w->cur = NULL;
 	w->meta = NULL;
+}
+
+const struct bh_verdict *dpi_flow_open(struct dpi_worker *w, struct dpi_flow **slot,
+				       void *cookie, const struct dpi_flow_meta *m)
+{
+	struct dpi_flow *f = flow_get(slot, m);
+
+	(void)cookie;
+	if (!f || !w->pol)
+		return NULL;
+	return dpi_pol_open(w, f, m);
 }
 
 void dpi_flow_end(struct dpi_worker *w, struct dpi_flow **slot, void *cookie)

@@ -80,18 +80,22 @@ void dpi_inspect_emit(struct dpi_worker *w, void *cookie, const struct dpi_hit *
 {
 	struct bh_event ev;
 	struct bh_alert *a = &ev.alert;
+	const char *action;
 	uint32_t sid;
 
 	if (!(w->sigs->sets & (1u << h->set)))
 		return;
 	sid = h->rule ? h->rule->sid : dpi_csigs[h->csig].sid;
+	/* The policy hears of every match: flood control only thins the
+	 * events. */
+	action = w->cur ? dpi_pol_alert(w, w->cur, h->set, sid) : "allowed";
 	if (w->cur && !flood_ok(w->cur, sid)) {
 		w->alerts_suppressed++;
 		return;
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.type = BH_EV_ALERT;
-	a->action = "allowed";
+	a->action = action;
 	a->sid = sid;
 	a->set = dpi_set_name(h->set);
 	a->field = h->field;

@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* dpi_policy.c - stub, being written. */
+/*
+ * dpi_policy.c - compile policy documents (bh_policy.h) into the immutable
+ * snapshot of dpi_policy_int.h.
+ *
+ * Checks that need the whole document live here, so every way a document
+ * comes in (files, the control socket) gets them: regexes Hyperscan can't
+ * compile, L7 rules shadowed by an L4-only rule for the same peers and port
+ * (policy-model.md, semantic 4), an address bound to two workloads, and
+ * selectors naming labels no workload has (a warning).
+ */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
 
-#include "bulkhead/dpi.h"
-
-struct dpi_policy {
-	int dummy;
-};
+#include "dpi_hs.h"
+#include "dpi_policy_int.h"
 
 const char *bh_mode_name(unsigned m)
 {
@@ -23,17 +34,1283 @@ const char *bh_action_name(unsigned a)
 	return a < BH_ACT__MAX ? n[a] : NULL;
 }
 
+/* ------------------------------------------------------------------ arena */
+
+struct pol_arena {
+	struct pol_arena *next;
+	size_t used, cap;
+	max_align_t mem[];
+};
+
+static void *arena_alloc(struct pol_arena **a, size_t n)
+{
+	struct pol_arena *c = *a;
+	void *p;
+
+	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
+	if (!n)
+		n = sizeof(max_align_t);
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > (64u << 10) ? n : (64u << 10);
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->next = *a;
+		c->used = 0;
+		c->cap = cap;
+		*a = c;
+	}
+	p = (char *)c->mem + c->used;
+	c->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+static void arena_free(struct pol_arena *a)
+{
+	while (a) {
+		struct pol_arena *n = a->next;
+
+		free(a);
+		a = n;
+	}
+}
+
+/* ---------------------------------------------------------------- builder */
+
+struct intern_slot {
+	const char *s;
+	uint32_t id;
+};
+
+struct pattern {
+	char *expr;       /* as written */
+	unsigned flags;
+	const struct bh_loc *loc;
+	const char *what;
+};
+
+struct build {
+	struct dpi_policy *p;
+	const struct bh_policy_doc *doc;
+	dpi_policy_error_fn err;
+	void *err_ctx;
+	unsigned errors;
+	struct intern_slot *in;
+	uint32_t in_mask, nin;
+	/* rule index entries before grouping */
+	struct { uint64_t key; uint32_t rule; } *ent;
+	size_t nent, capent;
+	struct pattern *pat[PC__MAX];
+	uint32_t capp[PC__MAX];
+	uint32_t *ptab[PC__MAX];  /* pattern ids by text, for dedup (POL_NONE: empty) */
+	uint32_t ptab_mask[PC__MAX];
+	/* per policy: the workloads it selects */
+	uint32_t **sel;
+	uint32_t *nsel;
+	/* label (k, v) -> workloads having it, for selectors */
+	struct pol_label *post_key;
+	uint32_t *post_wl;
+	uint32_t npost;
+};
+
+static void report(struct build *b, bool warning, const struct bh_loc *loc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void report(struct build *b, bool warning, const struct bh_loc *loc, const char *fmt, ...)
+{
+	char msg[768];
+	int n = 0;
+	va_list ap;
+
+	if (!warning)
+		b->errors++;
+	if (!b->err)
+		return;
+	if (loc && loc->file)
+		n = snprintf(msg, sizeof(msg), "%s:%u:%u: ", loc->file, loc->line, loc->col);
+	if (n < 0 || (size_t)n >= sizeof(msg))
+		n = 0;
+	if (warning) {
+		int m = snprintf(msg + n, sizeof(msg) - (size_t)n, "warning: ");
+
+		if (m > 0 && (size_t)m < sizeof(msg) - (size_t)n)
+			n += m;
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
+	va_end(ap);
+	b->err(b->err_ctx, warning, msg);
+}
+
+static char *dupstr(struct build *b, const char *s, size_t n)
+{
+	char *d = arena_alloc(&b->p->arena, n + 1);
+
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+/* Interned id of @s (labels keys and values share one table), POL_NONE on
+ * allocation failure; @add false: POL_NONE when unknown. */
+static uint32_t intern(struct build *b, const char *s, bool add)
+{
+	uint32_t i;
+
+	if (!b->in || (add && (b->nin + 1) * 2 > b->in_mask)) {
+		uint32_t nmask = b->in ? b->in_mask * 2 + 1 : 1023;
+		struct intern_slot *n = calloc((size_t)nmask + 1, sizeof(*n));
+
+		if (!n)
+			return POL_NONE;
+		for (uint32_t j = 0; b->in && j <= b->in_mask; j++) {
+			if (!b->in[j].s)
+				continue;
+			i = str_hash(b->in[j].s) & nmask;
+			while (n[i].s)
+				i = (i + 1) & nmask;
+			n[i] = b->in[j];
+		}
+		free(b->in);
+		b->in = n;
+		b->in_mask = nmask;
+	}
+	for (i = str_hash(s) & b->in_mask; b->in[i].s; i = (i + 1) & b->in_mask)
+		if (!strcmp(b->in[i].s, s))
+			return b->in[i].id;
+	if (!add)
+		return POL_NONE;
+	b->in[i].s = dupstr(b, s, strlen(s));
+	if (!b->in[i].s)
+		return POL_NONE;
+	b->in[i].id = b->nin++;
+	return b->in[i].id;
+}
+
+static int lab_cmp(const void *x, const void *y)
+{
+	const struct pol_label *a = x, *c = y;
+
+	if (a->k != c->k)
+		return a->k < c->k ? -1 : 1;
+	return a->v < c->v ? -1 : a->v > c->v;
+}
+
+/* -------------------------------------------------------------- workloads */
+
+static bool cidr_has(const union bh_addr *net, uint8_t plen, const union bh_addr *a)
+{
+	unsigned full = plen / 8, rest = plen % 8;
+
+	if (memcmp(net->b, a->b, full))
+		return false;
+	return !rest || !((net->b[full] ^ a->b[full]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+bool dpi_pol_cidr_has(const struct pol_cidr *c, const union bh_addr *a)
+{
+	return cidr_has(&c->net, c->plen, a);
+}
+
+static void mask_addr(union bh_addr *a, uint8_t plen)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
+
+		if (bits < 8)
+			a->b[i] &= (uint8_t)(0xff00 >> bits);
+	}
+}
+
+static uint32_t addr_hash(const union bh_addr *a, uint8_t plen)
+{
+	uint64_t h = (a->q[0] * 0x9e3779b97f4a7c15ULL) ^ (a->q[1] + plen) * 0xc2b2ae3d27d4eb4fULL;
+
+	h ^= h >> 31;
+	return (uint32_t)h;
+}
+
+static struct pol_addr *addr_slot(const struct dpi_policy *p, const union bh_addr *a,
+				  uint8_t plen)
+{
+	for (uint32_t i = addr_hash(a, plen) & p->addr_mask;; i = (i + 1) & p->addr_mask) {
+		struct pol_addr *s = &p->addr[i];
+
+		if (s->wl == POL_NONE || (s->plen == plen && !memcmp(s->a.b, a->b, 16)))
+			return s;
+	}
+}
+
+uint32_t dpi_pol_addr_lookup(const struct dpi_policy *p, const union bh_addr *addr)
+{
+	if (!p->addr)
+		return POL_NONE;
+	for (uint32_t i = 0; i < p->nplens; i++) {
+		union bh_addr m = *addr;
+		const struct pol_addr *s;
+
+		mask_addr(&m, p->plens[i]);
+		s = addr_slot(p, &m, p->plens[i]);
+		if (s->wl != POL_NONE)
+			return s->wl;
+	}
+	return POL_NONE;
+}
+
+static void fmt_cidr(const struct bh_cidr *c, char *out, size_t n)
+{
+	const uint8_t *b = c->net.b;
+	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (!memcmp(b, v4, 12) && c->plen >= 96)
+		snprintf(out, n, "%u.%u.%u.%u/%u", b[12], b[13], b[14], b[15], c->plen - 96u);
+	else {
+		size_t o = 0;
+
+		for (unsigned i = 0; i < 16 && o < n; i += 2)
+			o += (size_t)snprintf(out + o, n - o, "%s%x", i ? ":" : "",
+					      (unsigned)(b[i] << 8 | b[i + 1]));
+		if (o < n)
+			snprintf(out + o, n - o, "/%u", c->plen);
+	}
+}
+
+static int add_workloads(struct build *b)
+{
+	struct dpi_policy *p = b->p;
+	const struct bh_policy_doc *d = b->doc;
+	uint32_t naddr = 0;
+	bool used[129] = {false};
+
+	p->nwl = d->nworkloads;
+	p->wl = arena_alloc(&p->arena, sizeof(*p->wl) * (d->nworkloads ? d->nworkloads : 1));
+	if (!p->wl)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < d->nworkloads; i++)
+		naddr += d->workloads[i].naddrs;
+	p->addr_mask = 15;
+	while (p->addr_mask < naddr * 2)
+		p->addr_mask = p->addr_mask * 2 + 1;
+	p->addr = malloc(sizeof(*p->addr) * ((size_t)p->addr_mask + 1));
+	if (!p->addr)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= p->addr_mask; i++)
+		p->addr[i].wl = POL_NONE;
+	for (uint32_t i = 0; i < d->nworkloads; i++) {
+		const struct bh_workload *s = &d->workloads[i];
+		struct pol_wl *w = &p->wl[i];
+		struct bh_kv *kv;
+
+		w->ref.name = dupstr(b, s->name, strlen(s->name));
+		w->iface = s->interface ? dupstr(b, s->interface, strlen(s->interface)) : NULL;
+		w->lab = arena_alloc(&p->arena, sizeof(*w->lab) * (s->nlabels + 1));
+		kv = arena_alloc(&p->arena, sizeof(*kv) * (s->nlabels + 1));
+		if (!w->ref.name || !w->lab || !kv || (s->interface && !w->iface))
+			return -ENOMEM;
+		for (uint32_t l = 0; l < s->nlabels; l++) {
+			w->lab[l].k = intern(b, s->labels[l].key, true);
+			w->lab[l].v = intern(b, s->labels[l].value, true);
+			if (w->lab[l].k == POL_NONE || w->lab[l].v == POL_NONE)
+				return -ENOMEM;
+			kv[l].key = dupstr(b, s->labels[l].key, strlen(s->labels[l].key));
+			kv[l].value = dupstr(b, s->labels[l].value, strlen(s->labels[l].value));
+			if (!kv[l].key || !kv[l].value)
+				return -ENOMEM;
+		}
+		qsort(w->lab, s->nlabels, sizeof(*w->lab), lab_cmp);
+		for (uint32_t x = 1; x < s->nlabels; x++)
+			for (uint32_t y = x; y > 0 && strcmp(kv[y - 1].key, kv[y].key) > 0; y--) {
+				struct bh_kv t = kv[y];
+
+				kv[y] = kv[y - 1];
+				kv[y - 1] = t;
+			}
+		w->ref.labels = kv;
+		w->ref.nlabels = s->nlabels;
+		w->mode = BH_MODE_LEARN;
+		w->first_policy[0] = w->first_policy[1] = POL_NONE;
+		w->unparsed_allow = true;
+		for (uint32_t a = 0; a < s->naddrs; a++) {
+			union bh_addr m = s->addrs[a].net;
+			uint8_t plen = s->addrs[a].plen > 128 ? 128 : s->addrs[a].plen;
+			struct pol_addr *slot;
+
+			mask_addr(&m, plen);
+			slot = addr_slot(p, &m, plen);
+			if (slot->wl != POL_NONE) {
+				char t[64];
+
+				fmt_cidr(&s->addrs[a], t, sizeof(t));
+				report(b, false, &s->addrs[a].loc,
+				       "address %s is already bound to workload `%s`", t,
+				       p->wl[slot->wl].ref.name);
+				continue;
+			}
+			slot->a = m;
+			slot->plen = plen;
+			slot->wl = i;
+			used[plen] = true;
+		}
+	}
+	for (int l = 128; l >= 0; l--)
+		if (used[l])
+			p->plens[p->nplens++] = (uint8_t)l;
+	return 0;
+}
+
+/* ------------------------------------------------------------- selectors */
+
+static int post_cmp(const void *x, const void *y)
+{
+	return lab_cmp(x, y);
+}
+
+/* Postings: every (k, v) of every workload, sorted, with the workload. */
+static int build_postings(struct build *b)
+{
+	struct dpi_policy *p = b->p;
+	struct { struct pol_label l; uint32_t wl; } *v;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < p->nwl; i++)
+		n += p->wl[i].ref.nlabels;
+	v = malloc(sizeof(*v) * (n + 1));
+	b->post_key = malloc(sizeof(*b->post_key) * (n + 1));
+	b->post_wl = malloc(sizeof(*b->post_wl) * (n + 1));
+	if (!v || !b->post_key || !b->post_wl) {
+		free(v);
+		return -ENOMEM;
+	}
+	n = 0;
+	for (uint32_t i = 0; i < p->nwl; i++)
+		for (uint32_t l = 0; l < p->wl[i].ref.nlabels; l++) {
+			v[n].l = p->wl[i].lab[l];
+			v[n++].wl = i;
+		}
+	qsort(v, n, sizeof(*v), post_cmp);
+	for (uint32_t i = 0; i < n; i++) {
+		b->post_key[i] = v[i].l;
+		b->post_wl[i] = v[i].wl;
+	}
+	b->npost = n;
+	free(v);
+	return 0;
+}
+
+/* [lo, hi) of the postings of (k, v). */
+static void postings(const struct build *b, struct pol_label l, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t a = 0, z = b->npost;
+
+	while (a < z) {
+		uint32_t m = a + (z - a) / 2;
+
+		if (lab_cmp(&b->post_key[m], &l) < 0)
+			a = m + 1;
+		else
+			z = m;
+	}
+	*lo = a;
+	z = b->npost;
+	while (a < z) {
+		uint32_t m = a + (z - a) / 2;
+
+		if (lab_cmp(&b->post_key[m], &l) <= 0)
+			a = m + 1;
+		else
+			z = m;
+	}
+	*hi = a;
+}
+
+static bool has_label(const struct pol_wl *w, uint32_t k, uint32_t *ret_v)
+{
+	uint32_t a = 0, z = w->ref.nlabels;
+
+	while (a < z) {
+		uint32_t m = a + (z - a) / 2;
+
+		if (w->lab[m].k == k) {
+			*ret_v = w->lab[m].v;
+			return true;
+		}
+		if (w->lab[m].k < k)
+			a = m + 1;
+		else
+			z = m;
+	}
+	return false;
+}
+
+bool dpi_pol_sel_match(const struct dpi_policy *p, const struct pol_sel *s, uint32_t wl)
+{
+	const struct pol_wl *w;
+
+	if (wl == POL_NONE)
+		return false;
+	w = &p->wl[wl];
+	for (uint32_t i = 0; i < s->nlab; i++) {
+		uint32_t v;
+
+		if (!has_label(w, s->lab[i].k, &v) || v != s->lab[i].v)
+			return false;
+	}
+	for (uint32_t i = 0; i < s->nex; i++) {
+		const struct pol_expr *e = &s->ex[i];
+		uint32_t v;
+		bool has = has_label(w, e->k, &v), in = false;
+
+		for (uint32_t j = 0; has && j < e->nv; j++)
+			in |= e->v[j] == v;
+		switch (e->op) {
+		case BH_SEL_IN: if (!in) return false; break;
+		case BH_SEL_NOT_IN: if (in) return false; break;
+		case BH_SEL_EXISTS: if (!has) return false; break;
+		default: if (has) return false; break;
+		}
+	}
+	return true;
+}
+
+/* Compile @s; a label no workload carries stays unmatched (an id no
+ * workload has) and is warned about. */
+static int compile_sel(struct build *b, const struct bh_selector *s, struct pol_sel *ret)
+{
+	struct dpi_policy *p = b->p;
+	struct pol_label *lab = arena_alloc(&p->arena, sizeof(*lab) * (s->nlabels + 1));
+	struct pol_expr *ex = arena_alloc(&p->arena, sizeof(*ex) * (s->nexprs + 1));
+
+	if (!lab || !ex)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->nlabels; i++) {
+		lab[i].k = intern(b, s->labels[i].key, true);
+		lab[i].v = intern(b, s->labels[i].value, true);
+		if (lab[i].k == POL_NONE || lab[i].v == POL_NONE)
+			return -ENOMEM;
+		if (p->nwl) {
+			uint32_t lo, hi;
+
+			postings(b, lab[i], &lo, &hi);
+			if (lo == hi)
+				report(b, true, &s->labels[i].loc, "no workload has the label %s=%s",
+				       s->labels[i].key, s->labels[i].value);
+		}
+	}
+	qsort(lab, s->nlabels, sizeof(*lab), lab_cmp);
+	for (uint32_t i = 0; i < s->nexprs; i++) {
+		uint32_t *v = arena_alloc(&p->arena, sizeof(*v) * (s->exprs[i].nvalues + 1));
+
+		if (!v)
+			return -ENOMEM;
+		ex[i].k = intern(b, s->exprs[i].key, true);
+		ex[i].op = (uint8_t)s->exprs[i].op;
+		ex[i].nv = s->exprs[i].nvalues;
+		for (uint32_t j = 0; j < ex[i].nv; j++)
+			if ((v[j] = intern(b, s->exprs[i].values[j], true)) == POL_NONE)
+				return -ENOMEM;
+		ex[i].v = v;
+		if (ex[i].k == POL_NONE)
+			return -ENOMEM;
+	}
+	*ret = (struct pol_sel){lab, s->nlabels, ex, s->nexprs};
+	return 0;
+}
+
+/* The workloads @s selects, into an array of b->p->nwl entries. */
+static uint32_t select_wl(struct build *b, const struct pol_sel *s, uint32_t *out)
+{
+	uint32_t n = 0, lo = 0, hi = b->p->nwl;
+	bool by_post = false;
+
+	/* The rarest required label narrows the candidates. */
+	for (uint32_t i = 0; i < s->nlab; i++) {
+		uint32_t l, h;
+
+		postings(b, s->lab[i], &l, &h);
+		if (!by_post || h - l < hi - lo) {
+			lo = l;
+			hi = h;
+			by_post = true;
+		}
+	}
+	for (uint32_t i = lo; i < hi; i++) {
+		uint32_t wl = by_post ? b->post_wl[i] : i;
+
+		if (dpi_pol_sel_match(b->p, s, wl))
+			out[n++] = wl;
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------------- matchers */
+
+static bool is_literal(const char *s)
+{
+	return !strpbrk(s, "\\^$.|?*+()[]{}");
+}
+
+/* A matcher for @s in class @c: literals are compared directly; regexes
+ * become patterns of the class's database (deduplicated there). */
+static int add_match(struct build *b, enum pol_class c, const char *s, unsigned flags,
+		     const struct bh_loc *loc, const char *what, struct pol_match *ret)
+{
+	struct dpi_policy *p = b->p;
+	char *expr;
+
+	if (is_literal(s) && !(flags & DPI_HS_CASELESS)) {
+		ret->lit = dupstr(b, s, strlen(s));
+		ret->litlen = (uint32_t)strlen(s);
+		return ret->lit ? 0 : -ENOMEM;
+	}
+	if (p->npat[c] == b->capp[c]) {
+		uint32_t ncap = b->capp[c] ? b->capp[c] * 2 : 64;
+		struct pattern *n = realloc(b->pat[c], sizeof(*n) * ncap);
+		uint32_t *t = malloc(sizeof(*t) * ncap * 2);
+
+		if (!n || !t) {
+			free(t);
+			if (n)
+				b->pat[c] = n;
+			return -ENOMEM;
+		}
+		b->pat[c] = n;
+		b->capp[c] = ncap;
+		free(b->ptab[c]);
+		b->ptab[c] = t;
+		b->ptab_mask[c] = ncap * 2 - 1;
+		memset(t, 0xff, sizeof(*t) * ncap * 2);
+		for (uint32_t i = 0; i < p->npat[c]; i++) {
+			uint32_t h = (str_hash(n[i].expr) ^ n[i].flags) & b->ptab_mask[c];
+
+			while (t[h] != POL_NONE)
+				h = (h + 1) & b->ptab_mask[c];
+			t[h] = i;
+		}
+	}
+	/* Dedup by text: fleets repeat the same paths. */
+	for (uint32_t h = (str_hash(s) ^ flags) & b->ptab_mask[c];;
+	     h = (h + 1) & b->ptab_mask[c]) {
+		uint32_t i = b->ptab[c][h];
+
+		if (i == POL_NONE) {
+			b->ptab[c][h] = p->npat[c];
+			break;
+		}
+		if (!strcmp(b->pat[c][i].expr, s) && b->pat[c][i].flags == flags) {
+			ret->lit = NULL;
+			ret->id = i;
+			return 0;
+		}
+	}
+	expr = dupstr(b, s, strlen(s));
+	if (!expr)
+		return -ENOMEM;
+	b->pat[c][p->npat[c]] = (struct pattern){expr, flags, loc, what};
+	ret->lit = NULL;
+	ret->id = p->npat[c]++;
+	return 0;
+}
+
+/* DNS pattern: '*' is one or more whole labels. */
+static int dns_regex(const char *pat, char *out, size_t n)
+{
+	size_t o = 0;
+
+	for (const char *s = pat; *s; s++) {
+		const char *piece;
+		char esc[5];
+
+		if (*s == '*')
+			piece = "[^.]+(?:\\.[^.]+)*";
+		else if (*s == '.')
+			piece = "\\.";
+		else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+			 (*s >= 'A' && *s <= 'Z'))
+			piece = (esc[0] = *s, esc[1] = 0, esc);
+		else
+			piece = (snprintf(esc, sizeof(esc), "\\x%02x", (uint8_t)*s), esc);
+		if (o + strlen(piece) + 1 > n)
+			return -ENOSPC;
+		memcpy(out + o, piece, strlen(piece));
+		o += strlen(piece);
+	}
+	out[o] = 0;
+	return 0;
+}
+
+/* Compile every class; a pattern Hyperscan refuses is reported at its
+ * place and left out, so every bad one is named in one pass. */
+static int compile_class(struct build *b, enum pol_class c)
+{
+	struct dpi_policy *p = b->p;
+	uint32_t n = p->npat[c];
+	struct dpi_hs_pattern *hp;
+	char **wrapped;
+	int r = 0;
+
+	if (!n)
+		return 0;
+	hp = calloc(n, sizeof(*hp));
+	wrapped = calloc(n, sizeof(*wrapped));
+	if (!hp || !wrapped) {
+		free(hp);
+		free(wrapped);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const struct pattern *pt = &b->pat[c][i];
+		size_t len = strlen(pt->expr) * 4 + 64;
+
+		wrapped[i] = malloc(len);
+		if (!wrapped[i]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		if (c == PC_DNS) {
+			char *tmp = malloc(len * 5);
+
+			if (!tmp || dns_regex(pt->expr, tmp, len * 5) < 0) {
+				free(tmp);
+				r = -ENOMEM;
+				goto out;
+			}
+			snprintf(wrapped[i], len, "\\A(?:%s)\\z", tmp);
+			free(tmp);
+		} else {
+			snprintf(wrapped[i], len, "\\A(?:%s)\\z", pt->expr);
+		}
+		hp[i] = (struct dpi_hs_pattern){.expr = wrapped[i],
+						.flags = pt->flags | DPI_HS_SINGLEMATCH |
+							 DPI_HS_DOTALL,
+						.id = i};
+	}
+	for (uint32_t live = n;;) {
+		char err[256];
+		unsigned bad;
+
+		r = dpi_hs_compile(hp, live, false, &p->db[c], err, sizeof(err));
+		if (r != -EINVAL || sscanf(err, "pattern %u:", &bad) != 1 || bad >= n) {
+			if (r == -EINVAL)
+				report(b, false, NULL, "policy regexes: %s", err);
+			break;
+		}
+		{
+			const struct pattern *pt = &b->pat[c][bad];
+			const char *why = strchr(err, ':');
+
+			report(b, false, pt->loc, "%s `%s` doesn't compile in Hyperscan%s", pt->what,
+			       pt->expr, why ? why : "");
+		}
+		for (uint32_t i = 0; i < live; i++)
+			if (hp[i].id == bad) {
+				hp[i] = hp[--live];
+				break;
+			}
+		if (!live) {
+			r = 0;
+			break;
+		}
+	}
+	if (r == -EINVAL)
+		r = 0; /* reported */
+out:
+	for (uint32_t i = 0; i < n; i++)
+		free(wrapped[i]);
+	free(wrapped);
+	free(hp);
+	return r;
+}
+
+/* ------------------------------------------------------------------ rules */
+
+static int verb_id(struct build *b, const char *v)
+{
+	struct dpi_policy *p = b->p;
+
+	for (uint32_t i = 0; i < p->nverbs; i++)
+		if (!strcmp(p->verbs[i], v))
+			return (int)i;
+	if (p->nverbs == 64)
+		return -E2BIG;
+	p->verbs[p->nverbs] = dupstr(b, v, strlen(v));
+	if (!p->verbs[p->nverbs])
+		return -ENOMEM;
+	return (int)p->nverbs++;
+}
+
+static int compile_l7(struct build *b, const struct bh_rule *s, struct pol_rule *r)
+{
+	struct dpi_policy *p = b->p;
+	struct pol_http *h = arena_alloc(&p->arena, sizeof(*h) * (s->nhttp + 1));
+	struct pol_dns *d = arena_alloc(&p->arena, sizeof(*d) * (s->ndns + 1));
+	struct pol_sql *q = arena_alloc(&p->arena, sizeof(*q) * (s->nsql + 1));
+	int e = 0;
+
+	if (!h || !d || !q)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->nhttp && !e; i++) {
+		const struct bh_http_rule *x = &s->http[i];
+		struct pol_hdr *hd = arena_alloc(&p->arena, sizeof(*hd) * (x->nheaders + 1));
+
+		if (!hd)
+			return -ENOMEM;
+		if ((h[i].has_method = x->method))
+			e = add_match(b, PC_METHOD, x->method, 0, &x->method_loc, "method regex",
+				      &h[i].method);
+		if (!e && (h[i].has_path = x->path))
+			e = add_match(b, PC_PATH, x->path, 0, &x->path_loc, "path regex", &h[i].path);
+		if (!e && (h[i].has_host = x->host))
+			e = add_match(b, PC_HOST, x->host, DPI_HS_CASELESS, &x->host_loc,
+				      "host regex", &h[i].host);
+		for (uint32_t j = 0; j < x->nheaders && !e; j++) {
+			hd[j].name = dupstr(b, x->headers[j].name, strlen(x->headers[j].name));
+			hd[j].namelen = (uint32_t)strlen(x->headers[j].name);
+			hd[j].any = !x->headers[j].value;
+			if (!hd[j].name)
+				return -ENOMEM;
+			if (!hd[j].any)
+				e = add_match(b, PC_HVAL, x->headers[j].value, 0,
+					      &x->headers[j].value_loc, "header value regex",
+					      &hd[j].val);
+		}
+		h[i].hdr = hd;
+		h[i].nhdr = x->nheaders;
+	}
+	for (uint32_t i = 0; i < s->ndns && !e; i++) {
+		const struct bh_dns_rule *x = &s->dns[i];
+
+		d[i].pattern = x->match_pattern != NULL;
+		if (d[i].pattern)
+			e = add_match(b, PC_DNS, x->match_pattern, DPI_HS_CASELESS, &x->loc,
+				      "DNS pattern", &d[i].m);
+		else if (x->match_name) {
+			size_t n = strlen(x->match_name);
+			char *lc = dupstr(b, x->match_name, n);
+
+			if (!lc)
+				return -ENOMEM;
+			for (size_t k = 0; k < n; k++)
+				lc[k] = (char)(lc[k] >= 'A' && lc[k] <= 'Z' ? lc[k] + 32 : lc[k]);
+			if (n && lc[n - 1] == '.')
+				lc[--n] = 0;
+			d[i].m.lit = lc;
+			d[i].m.litlen = (uint32_t)n;
+		}
+	}
+	for (uint32_t i = 0; i < s->nsql && !e; i++) {
+		const struct bh_sql_rule *x = &s->sql[i];
+		char **t = arena_alloc(&p->arena, sizeof(*t) * (x->ntables + 1));
+
+		if (!t)
+			return -ENOMEM;
+		for (uint32_t j = 0; j < x->nstatements; j++) {
+			int v = verb_id(b, x->statements[j]);
+
+			if (v == -E2BIG) {
+				report(b, false, x->statement_locs ? &x->statement_locs[j] : &x->loc,
+				       "more than 64 statement kinds in one policy set");
+				continue;
+			}
+			if (v < 0)
+				return v;
+			q[i].verbs |= 1ull << v;
+		}
+		for (uint32_t j = 0; j < x->ntables; j++) {
+			size_t n = strlen(x->tables[j]);
+
+			if (!(t[j] = dupstr(b, x->tables[j], n)))
+				return -ENOMEM;
+			for (size_t k = 0; k < n; k++)
+				t[j][k] = (char)(t[j][k] >= 'A' && t[j][k] <= 'Z' ? t[j][k] + 32
+										 : t[j][k]);
+		}
+		q[i].tables = (const char *const *)t;
+		q[i].ntables = x->ntables;
+	}
+	r->http = h;
+	r->nhttp = s->nhttp;
+	r->dns = d;
+	r->ndns = s->ndns;
+	r->sql = q;
+	r->nsql = s->nsql;
+	return e;
+}
+
+static int compile_rule(struct build *b, uint32_t pol, unsigned side, uint32_t idx,
+			const struct bh_rule *s, struct pol_rule *r)
+{
+	struct dpi_policy *p = b->p;
+	struct pol_peer *pe = arena_alloc(&p->arena, sizeof(*pe) * (s->npeers + 1));
+	struct pol_port *po = arena_alloc(&p->arena, sizeof(*po) * (s->nports + 1));
+	int e;
+
+	if (!pe || !po)
+		return -ENOMEM;
+	if (s->name)
+		r->name = dupstr(b, s->name, strlen(s->name));
+	else {
+		char n[600];
+
+		snprintf(n, sizeof(n), "%s/%s[%u]", b->doc->policies[pol].name,
+			 side == POL_SERVER ? "ingress" : "egress", idx);
+		r->name = dupstr(b, n, strlen(n));
+	}
+	if (!r->name)
+		return -ENOMEM;
+	r->policy = pol;
+	r->side = (uint8_t)side;
+	r->has_peers = s->has_peers;
+	r->has_l7 = s->has_l7;
+	for (uint32_t i = 0; i < s->npeers; i++) {
+		const struct bh_peer *x = &s->peers[i];
+
+		pe[i].kind = (uint8_t)x->kind;
+		if (x->kind == BH_PEER_SELECTOR) {
+			if ((e = compile_sel(b, &x->sel, &pe[i].sel)) < 0)
+				return e;
+		} else {
+			struct pol_cidr *ex = arena_alloc(&p->arena, sizeof(*ex) * (x->nexcept + 1));
+
+			if (!ex)
+				return -ENOMEM;
+			pe[i].cidr = (struct pol_cidr){x->cidr.net, x->cidr.plen};
+			for (uint32_t j = 0; j < x->nexcept; j++)
+				ex[j] = (struct pol_cidr){x->except[j].net, x->except[j].plen};
+			pe[i].except = ex;
+			pe[i].nexcept = x->nexcept;
+		}
+	}
+	for (uint32_t i = 0; i < s->nports; i++)
+		po[i] = (struct pol_port){s->ports[i].port,
+					  s->ports[i].end_port ? s->ports[i].end_port
+							       : s->ports[i].port,
+					  s->ports[i].proto};
+	r->peers = pe;
+	r->npeers = s->npeers;
+	r->ports = po;
+	r->nports = s->nports;
+	return s->has_l7 ? compile_l7(b, s, r) : 0;
+}
+
+/* ------------------------------------------------------------- shadowing */
+
+static bool sel_same(const struct bh_selector *a, const struct bh_selector *c)
+{
+	if (a->nlabels != c->nlabels || a->nexprs != c->nexprs)
+		return false;
+	for (uint32_t i = 0; i < a->nlabels; i++) {
+		uint32_t j;
+
+		for (j = 0; j < c->nlabels; j++)
+			if (!strcmp(a->labels[i].key, c->labels[j].key) &&
+			    !strcmp(a->labels[i].value, c->labels[j].value))
+				break;
+		if (j == c->nlabels)
+			return false;
+	}
+	for (uint32_t i = 0; i < a->nexprs; i++) {
+		const struct bh_sel_expr *x = &a->exprs[i], *y = &c->exprs[i];
+
+		if (strcmp(x->key, y->key) || x->op != y->op || x->nvalues != y->nvalues)
+			return false;
+		for (uint32_t k = 0; k < x->nvalues; k++)
+			if (strcmp(x->values[k], y->values[k]))
+				return false;
+	}
+	return true;
+}
+
+/* @b covers peer @a: the same selector, or a CIDR holding a's. */
+static bool peer_covers(const struct bh_rule *wide, const struct bh_peer *a)
+{
+	if (!wide->has_peers)
+		return true;
+	for (uint32_t i = 0; i < wide->npeers; i++) {
+		const struct bh_peer *w = &wide->peers[i];
+
+		if (w->kind != a->kind)
+			continue;
+		if (w->kind == BH_PEER_SELECTOR ? sel_same(&w->sel, &a->sel)
+						: (w->cidr.plen <= a->cidr.plen && !w->nexcept &&
+						   cidr_has(&w->cidr.net, w->cidr.plen, &a->cidr.net)))
+			return true;
+	}
+	return false;
+}
+
+static bool port_covers(const struct bh_rule *wide, const struct bh_port *a)
+{
+	if (!wide->nports)
+		return true;
+	for (uint32_t i = 0; i < wide->nports; i++) {
+		const struct bh_port *w = &wide->ports[i];
+		uint16_t whi = w->end_port ? w->end_port : w->port;
+		uint16_t ahi = a->end_port ? a->end_port : a->port;
+
+		if (w->proto == a->proto && w->port <= a->port && whi >= ahi)
+			return true;
+	}
+	return false;
+}
+
+/* Does L4-only rule @wide make some peer and port of L7 rule @l7 allowed
+ * without its L7 rules? */
+static bool shadows(const struct bh_rule *wide, const struct bh_rule *l7)
+{
+	bool peer = !l7->has_peers ? !wide->has_peers : false;
+	bool port = !l7->nports ? !wide->nports : false;
+
+	for (uint32_t i = 0; i < l7->npeers && !peer; i++)
+		peer = peer_covers(wide, &l7->peers[i]);
+	for (uint32_t i = 0; i < l7->nports && !port; i++)
+		port = port_covers(wide, &l7->ports[i]);
+	return peer && port;
+}
+
+static void check_shadow_lists(struct build *b, const struct bh_policy *pa,
+			       const struct bh_rule *la, uint32_t na, const struct bh_policy *pb,
+			       const struct bh_rule *lb, uint32_t nb, const char *also)
+{
+	for (uint32_t i = 0; i < na; i++) {
+		if (!la[i].has_l7)
+			continue;
+		for (uint32_t j = 0; j < nb; j++) {
+			if (lb[j].has_l7 || !shadows(&lb[j], &la[i]))
+				continue;
+			report(b, false, la[i].l7_loc.file ? &la[i].l7_loc : &la[i].loc,
+			       "shadowed: rule `%s`%s%s%s allows the same peers and port without L7 "
+			       "rules, so these L7 rules would have no effect%s",
+			       lb[j].name ? lb[j].name : "(unnamed)", pa != pb ? " of policy `" : "",
+			       pa != pb ? pb->name : "", pa != pb ? "`" : "", also);
+			break;
+		}
+	}
+}
+
+static void check_shadow(struct build *b, const struct bh_policy *pa, const struct bh_policy *pb,
+			 const char *also)
+{
+	check_shadow_lists(b, pa, pa->ingress, pa->ningress, pb, pb->ingress, pb->ningress, also);
+	check_shadow_lists(b, pa, pa->egress, pa->negress, pb, pb->egress, pb->negress, also);
+}
+
+/* ------------------------------------------------------------------ index */
+
+static int ent_cmp(const void *x, const void *y)
+{
+	const uint64_t *a = x, *c = y;
+
+	if (a[0] != c[0])
+		return a[0] < c[0] ? -1 : 1;
+	return (uint32_t)a[1] < (uint32_t)c[1] ? -1 : (uint32_t)a[1] > (uint32_t)c[1];
+}
+
+static int add_ent(struct build *b, uint64_t key, uint32_t rule)
+{
+	if (b->nent == b->capent) {
+		size_t n = b->capent ? b->capent * 2 : 4096;
+		void *v = realloc(b->ent, sizeof(*b->ent) * n);
+
+		if (!v)
+			return -ENOMEM;
+		b->ent = v;
+		b->capent = n;
+	}
+	b->ent[b->nent].key = key;
+	b->ent[b->nent++].rule = rule;
+	return 0;
+}
+
+static uint32_t key_hash(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (uint32_t)k;
+}
+
+const struct pol_slot *dpi_pol_find(const struct dpi_policy *p, uint64_t key)
+{
+	if (!p->idx)
+		return NULL;
+	for (uint32_t i = key_hash(key) & p->idx_mask;; i = (i + 1) & p->idx_mask) {
+		if (p->idx[i].key == key)
+			return &p->idx[i];
+		if (!p->idx[i].key)
+			return NULL;
+	}
+}
+
+/* Index rule @r for workload @wl: one key per port, or the any-port key,
+ * plus the range key for port ranges. */
+static int index_rule(struct build *b, uint32_t wl, uint32_t r)
+{
+	const struct pol_rule *x = &b->p->rules[r];
+	int e = 0;
+
+	if (!x->nports)
+		return add_ent(b, pol_key(wl, x->side, 0, 0), r);
+	for (uint32_t i = 0; i < x->nports && !e; i++) {
+		const struct pol_port *po = &x->ports[i];
+
+		if (po->lo == po->hi)
+			e = add_ent(b, pol_key(wl, x->side, po->proto, po->lo), r);
+		else
+			e = add_ent(b, pol_key(wl, x->side, 255, 0), r);
+	}
+	return e;
+}
+
+static int build_index(struct build *b)
+{
+	struct dpi_policy *p = b->p;
+	uint32_t nslots = 0;
+
+	qsort(b->ent, b->nent, sizeof(*b->ent), ent_cmp);
+	p->refs = malloc(sizeof(*p->refs) * (b->nent + 1));
+	if (!p->refs)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->nent; i++)
+		nslots += !i || b->ent[i].key != b->ent[i - 1].key;
+	p->idx_mask = 15;
+	while (p->idx_mask < nslots * 2)
+		p->idx_mask = p->idx_mask * 2 + 1;
+	p->idx = calloc((size_t)p->idx_mask + 1, sizeof(*p->idx));
+	if (!p->idx)
+		return -ENOMEM;
+	for (size_t i = 0, n = 0; i < b->nent; i++) {
+		struct pol_slot *s;
+		uint32_t h;
+
+		if (i && b->ent[i].key == b->ent[i - 1].key) {
+			if (b->ent[i].rule == b->ent[i - 1].rule)
+				continue;
+		} else {
+			for (h = key_hash(b->ent[i].key) & p->idx_mask; p->idx[h].key;
+			     h = (h + 1) & p->idx_mask)
+				;
+			p->idx[h] = (struct pol_slot){b->ent[i].key, (uint32_t)n, 0};
+		}
+		s = (struct pol_slot *)dpi_pol_find(p, b->ent[i].key);
+		p->refs[n++] = b->ent[i].rule;
+		s->n++;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- policies */
+
+static int add_policies(struct build *b)
+{
+	struct dpi_policy *p = b->p;
+	const struct bh_policy_doc *d = b->doc;
+	uint32_t nrules = 0, *tmp;
+	int e;
+
+	for (uint32_t i = 0; i < d->npolicies; i++)
+		nrules += d->policies[i].ningress + d->policies[i].negress;
+	p->npol = d->npolicies;
+	p->pol = arena_alloc(&p->arena, sizeof(*p->pol) * (d->npolicies + 1));
+	p->rules = calloc(nrules + 1, sizeof(*p->rules));
+	p->verbs = arena_alloc(&p->arena, sizeof(*p->verbs) * 64);
+	b->sel = calloc(d->npolicies + 1, sizeof(*b->sel));
+	b->nsel = calloc(d->npolicies + 1, sizeof(*b->nsel));
+	tmp = malloc(sizeof(*tmp) * (p->nwl + 1));
+	if (!p->pol || !p->rules || !p->verbs || !b->sel || !b->nsel || !tmp) {
+		free(tmp);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < d->npolicies; i++) {
+		const struct bh_policy *s = &d->policies[i];
+		struct pol_sel sel;
+		uint32_t first = p->nrules;
+
+		p->pol[i].name = dupstr(b, s->name, strlen(s->name));
+		p->pol[i].mode = (uint8_t)s->mode;
+		p->pol[i].sig_sets = s->sig_sets;
+		p->pol[i].sig_deny = s->sig_deny;
+		p->pol[i].unparsed_allow = s->unparsed_allow;
+		p->sig_sets |= s->sig_sets;
+		if (!p->pol[i].name)
+			goto nomem;
+		for (uint32_t j = 0; j < s->ningress; j++)
+			if ((e = compile_rule(b, i, POL_SERVER, j, &s->ingress[j],
+					      &p->rules[p->nrules++])) < 0)
+				goto fail;
+		for (uint32_t j = 0; j < s->negress; j++)
+			if ((e = compile_rule(b, i, POL_CLIENT, j, &s->egress[j],
+					      &p->rules[p->nrules++])) < 0)
+				goto fail;
+		check_shadow(b, s, s, "");
+		if ((e = compile_sel(b, &s->selector, &sel)) < 0)
+			goto fail;
+		b->nsel[i] = select_wl(b, &sel, tmp);
+		b->sel[i] = malloc(sizeof(**b->sel) * (b->nsel[i] + 1));
+		if (!b->sel[i])
+			goto nomem;
+		memcpy(b->sel[i], tmp, sizeof(*tmp) * b->nsel[i]);
+		for (uint32_t k = 0; k < b->nsel[i]; k++) {
+			struct pol_wl *w = &p->wl[tmp[k]];
+			static const uint8_t strict[BH_MODE__MAX] = {2, 1, 0};
+
+			if (strict[s->mode] > strict[w->mode])
+				w->mode = (uint8_t)s->mode;
+			if (s->has_ingress && w->first_policy[POL_SERVER] == POL_NONE)
+				w->first_policy[POL_SERVER] = i;
+			if (s->has_egress && w->first_policy[POL_CLIENT] == POL_NONE)
+				w->first_policy[POL_CLIENT] = i;
+			w->restricted[POL_SERVER] |= s->has_ingress;
+			w->restricted[POL_CLIENT] |= s->has_egress;
+			if (s->sig_deny)
+				w->sig_deny |= s->sig_sets;
+			else
+				w->sig_alert |= s->sig_sets;
+			if (s->has_ingress || s->has_egress)
+				w->unparsed_allow &= s->unparsed_allow;
+			for (uint32_t r = first; r < p->nrules; r++)
+				if ((e = index_rule(b, tmp[k], r)) < 0)
+					goto fail;
+		}
+	}
+	free(tmp);
+	return 0;
+nomem:
+	e = -ENOMEM;
+fail:
+	free(tmp);
+	return e;
+}
+
+/* Rules of two policies that select a common workload meet there: check
+ * each such pair once. */
+static void check_cross_shadow(struct build *b)
+{
+	const struct bh_policy_doc *d = b->doc;
+	uint32_t *seen;
+
+	if (d->npolicies < 2)
+		return;
+	seen = calloc(b->p->nwl + 1, sizeof(*seen)); /* last policy + 1 seen per wl */
+	if (!seen)
+		return;
+	for (uint32_t i = 0; i < d->npolicies; i++) {
+		for (uint32_t k = 0; k < b->nsel[i]; k++) {
+			uint32_t w = b->sel[i][k], prev = seen[w];
+
+			if (prev && prev - 1 != i) {
+				char also[300];
+
+				snprintf(also, sizeof(also), " (both select workload `%s`)",
+					 b->p->wl[w].ref.name);
+				check_shadow(b, &d->policies[i], &d->policies[prev - 1], also);
+				check_shadow(b, &d->policies[prev - 1], &d->policies[i], also);
+			}
+			seen[w] = i + 1;
+		}
+	}
+	free(seen);
+}
+
+static void build_free(struct build *b)
+{
+	free(b->in);
+	free(b->ent);
+	for (unsigned c = 0; c < PC__MAX; c++) {
+		free(b->pat[c]);
+		free(b->ptab[c]);
+	}
+	for (uint32_t i = 0; b->sel && i < b->doc->npolicies; i++)
+		free(b->sel[i]);
+	free(b->sel);
+	free(b->nsel);
+	free(b->post_key);
+	free(b->post_wl);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 int dpi_policy_new(const struct bh_policy_doc *doc, dpi_policy_error_fn err, void *err_ctx,
 		   struct dpi_policy **ret)
 {
-	(void)doc;
-	(void)err;
-	(void)err_ctx;
-	*ret = calloc(1, sizeof(**ret));
-	return *ret ? 0 : -ENOMEM;
+	struct build b = {.doc = doc, .err = err, .err_ctx = err_ctx};
+	uint64_t t0 = now_us();
+	int e;
+
+	b.p = calloc(1, sizeof(*b.p));
+	if (!b.p)
+		return -ENOMEM;
+	if ((e = add_workloads(&b)) < 0 || (e = build_postings(&b)) < 0 ||
+	    (e = add_policies(&b)) < 0)
+		goto fail;
+	check_cross_shadow(&b);
+	for (unsigned c = 0; c < PC__MAX && !b.errors; c++)
+		if ((e = compile_class(&b, c)) < 0)
+			goto fail;
+	if (b.errors) {
+		e = -EINVAL;
+		goto fail;
+	}
+	if ((e = build_index(&b)) < 0)
+		goto fail;
+	b.p->info = (struct dpi_policy_info){
+		.workloads = b.p->nwl,
+		.policies = b.p->npol,
+		.rules = b.p->nrules,
+	};
+	for (uint32_t i = 0; i < b.p->nrules; i++)
+		b.p->info.l7_entries += b.p->rules[i].nhttp + b.p->rules[i].ndns +
+					b.p->rules[i].nsql;
+	for (unsigned c = 0; c < PC__MAX; c++) {
+		b.p->info.regexes += b.p->npat[c];
+		b.p->info.hs_databases += b.p->db[c] != NULL;
+	}
+	b.p->info.compile_us = now_us() - t0;
+	build_free(&b);
+	*ret = b.p;
+	return 0;
+fail:
+	build_free(&b);
+	dpi_policy_free(b.p);
+	return e;
 }
 
 void dpi_policy_free(struct dpi_policy *p)
 {
+	if (!p)
+		return;
+	for (unsigned c = 0; c < PC__MAX; c++)
+		dpi_hs_db_free(p->db[c]);
+	free(p->rules);
+	free(p->refs);
+	free(p->idx);
+	free(p->addr);
+	arena_free(p->arena);
 	free(p);
+}
+
+unsigned dpi_policy_sig_sets(const struct dpi_policy *p)
+{
+	return p ? p->sig_sets : 0;
+}
+
+void dpi_policy_info(const struct dpi_policy *p, struct dpi_policy_info *ret)
+{
+	*ret = p->info;
 }

@@ -15,6 +15,7 @@
 #define DP_MAX_WORKERS 64
 
 struct dpi_sigs;
+struct dpi_policy;
 
 /* Optional tap on reassembled TCP streams (debugging, `--dump-streams`):
  * in-order bytes of direction @dir (0 = to server) of flow @flow_id; @data is
@@ -24,6 +25,17 @@ typedef void (*dp_stream_tap_fn)(void *ctx, unsigned worker, uint64_t flow_id, u
 				 const uint8_t *data, uint32_t len, unsigned flags);
 #define DP_TAP_GAP 0x01
 #define DP_TAP_EOF 0x02
+
+/* A packet the policy drops (in replay: would drop), as captured: @dlt is
+ * its pcap link type, @pkt_no its number in the input. Called from worker
+ * threads; @data is valid for the call only. */
+struct dp_dropped {
+	const uint8_t *data;
+	uint32_t caplen, wirelen;
+	uint64_t ts_us, pkt_no;
+	int dlt;
+};
+typedef void (*dp_drop_fn)(void *ctx, unsigned worker, const struct dp_dropped *d);
 
 struct dp_engine_config {
 	unsigned workers;        /* 1..DP_MAX_WORKERS */
@@ -36,6 +48,11 @@ struct dp_engine_config {
 	/* Signatures every worker applies (NULL: none); shared read-only,
 	 * owned by the caller, must outlive the engine. */
 	const struct dpi_sigs *sigs;
+	/* Policy every worker enforces (NULL: inspection only); the same
+	 * ownership rule. */
+	const struct dpi_policy *policy;
+	dp_drop_fn drop;
+	void *drop_ctx;
 };
 
 /* Defaults: 1 worker, 1 Mi flows, 64 KiB per direction, 16 MiB defrag. */
@@ -56,6 +73,12 @@ struct dp_stats {
 	uint64_t alerts;                 /* alert events */
 	uint64_t alerts_suppressed;      /* alerts held back by flood control */
 	uint64_t anomalies;
+	/* Policy: decisions by action (enum bh_action) for flows (L3/L4)
+	 * and transactions, and the packets dropped. */
+	uint64_t flow_verdicts[4];
+	uint64_t tx_verdicts[4];
+	uint64_t flows_reset;            /* allowed at L4, denied later */
+	uint64_t pkts_dropped;
 	uint64_t anomaly_by_id[96];      /* indexed by dp_anomaly id */
 };
 
