@@ -384,10 +384,10 @@ static int parse_portspec(struct pctx *p, const struct tok *t, char *ps, size_t 
 	return parse_proto(p, slash + 1, sub_col(t, off + (size_t)(slash + 1 - ps)), &l->proto);
 }
 
-/* "[v6]", "[v6]:PORT...": @h is the copy of the word, @ps set to the port
- * spec or NULL. */
+/* "[v6]", "[v6]:PORT...": @h is the copy of the word; *@ret_ps is set to
+ * the port spec when there is one. */
 static int parse_bracket(struct pctx *p, const struct tok *t, char *h, struct end *e,
-			 char **ps)
+			 char **ret_ps)
 {
 	char *close = strchr(h, ']');
 
@@ -396,7 +396,7 @@ static int parse_bracket(struct pctx *p, const struct tok *t, char *h, struct en
 		return -EINVAL;
 	}
 	if (close[1] == ':') {
-		*ps = close + 2;
+		*ret_ps = close + 2;
 	} else if (close[1]) {
 		perr(p, sub_col(t, (size_t)(close + 1 - h)), "expected `:PORT` after `]`");
 		return -EINVAL;
@@ -566,7 +566,7 @@ static void bad_verdict(struct pctx *p, const struct toks *tk, size_t first, siz
 
 	while (w < tk->n && (w == v || !is_verdict(tk->t[w].v)))
 		w++;
-	if (w < v)
+	if (w < tk->n && w < v)
 		perr(p, tk->t[w].col, "%s needs %s before the verdict", k->name, k->what);
 	else if (w < tk->n)
 		perr(p, tk->t[v].col, "unexpected `%s`: %s takes %s before the verdict", tk->t[v].v,
@@ -599,12 +599,13 @@ static char *join_raw(const struct toks *tk, size_t from, size_t to)
 /* VERDICT [REASON] at @v, nothing after; and the report's texts. */
 static int parse_want(struct pctx *p, const struct toks *tk, size_t v, struct line *l)
 {
+	size_t extra = l->is_default ? v + 1 : v + 2; /* the default has no reason */
 	int r = parse_verdict(p, &tk->t[v], &l->action);
 
 	if (r == 0 && v + 1 < tk->n && !l->is_default)
 		r = parse_reason(p, &tk->t[v + 1], l);
-	if (r == 0 && v + 1 + !l->is_default < tk->n) {
-		const struct tok *t = &tk->t[v + 1 + !l->is_default];
+	if (r == 0 && extra < tk->n) {
+		const struct tok *t = &tk->t[extra];
 
 		perr(p, t->col, "unexpected `%s` after the %s", t->v,
 		     l->is_default ? "default verdict" : "reason");
@@ -690,7 +691,7 @@ static int parse_ends(struct pctx *p, const struct toks *tk, struct line *l)
 		return r;
 	if (!(t = need(p, tk, 2, "`->` after the source")))
 		return -EINVAL;
-	if (strcmp(t->v, "->") != 0 || t->quoted) {
+	if (strcmp(t->v, "->") != 0) {
 		perr(p, t->col, "expected `->` after the source, got `%s`", t->v);
 		return -EINVAL;
 	}

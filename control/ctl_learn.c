@@ -12,14 +12,14 @@
  * transactions. Links and their L7 entries are sets, so the output depends
  * on what was seen, never on the order events arrived in from the workers.
  *
- * The output is built as libfyaml nodes, then emitted by walking the tree
- * into the event emitter. libfyaml 0.7 (Debian 12) can't set a style on a
- * created scalar (upstream issue #79) and fy_emit_document() then writes
- * scalars like "", "#x", "- x" or "@x" plain, which reads back as something
- * else or not at all; scalar events with FYSS_ANY get the emitter's full
- * analysis, and the walk double-quotes what a reader would resolve to a
- * number, a boolean or null. Comments can't be attached to built nodes
- * either: the reasons for L4-only rules are written above each document.
+ * The output is built as libfyaml nodes and written by fy_emit_document().
+ * libfyaml 0.7 (Debian 12) has no way to give a created scalar a style
+ * (upstream issue #79) and writes created scalars such as "", "#x", "- x"
+ * or "@x" plain, which reads back as something else or not at all; so a
+ * string that isn't plainly safe becomes a node parsed from the emitter's
+ * own quoted rendering of it (y_quoted()). Nor can it attach comments to
+ * built nodes: the reasons for L4-only rules are written above each
+ * document.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +37,7 @@
 
 #include "ctl_learn.h"
 #include "bulkhead/bh_policy.h"
+#include "bulkhead/dpi.h"
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
@@ -46,6 +47,7 @@
 #define UNP_TLS 0x01
 #define UNP_UNKNOWN 0x02 /* payload no parser recognised */
 #define UNP_OTHER 0x04   /* a protocol the policy has no rules for */
+#define UNP_SQL 0x08     /* SQL whose kinds or tables can't be checked */
 
 /* What a link's transactions were (for the comments on L4-only rules). */
 #define L7_HTTP 0x01
@@ -259,7 +261,7 @@ struct ctl_learn {
 	struct tab linktab;
 	struct strset unlabelled; /* names of workloads without labels */
 	uint64_t portless;        /* flows of ICMP and other protocols without ports */
-	uint64_t bad_names;       /* DNS names and tables that aren't UTF-8 */
+	struct strset bad;        /* DNS names and tables documents can't hold */
 	bool lost;                /* something was dropped for want of memory */
 };
 
@@ -298,6 +300,7 @@ void ctl_learn_free(struct ctl_learn *l)
 	free(l->links);
 	free(l->linktab.s);
 	strset_free(&l->unlabelled);
+	strset_free(&l->bad);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
@@ -524,6 +527,11 @@ static struct link *get_link(struct ctl_learn *l, const struct link_key *k)
  * L7 keys, built before the lock is taken.
  */
 
+static bool is_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
 static bool is_hex(char c)
 {
 	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -611,37 +619,46 @@ static void path_pattern(struct sbuf *b, const char *p, size_t n)
 	}
 }
 
-/* YAML carries Unicode text: names that aren't UTF-8 (DNS labels and
- * quoted identifiers may hold any byte) can't be written, nor NUL. */
-static bool utf8_ok(const char *s, size_t n)
+/* The names policy documents can hold, as the loader checks them
+ * (ctl_policy_check.c): DNS names are labels of letters, digits, '-' and
+ * '_'; tables are one to three dot-separated parts of letters, digits, '_'
+ * and '$'. A name outside these (a query for "*.example", a quoted
+ * identifier with a space) can't be allowed by an entry: it is left out
+ * and counted. */
+static bool dns_ok(const char *s, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	size_t label = 0;
 
-	while (p < end) {
-		unsigned c = *p++, more, min;
-		uint32_t cp;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80)
-			continue;
-		if (c >= 0xc2 && c <= 0xdf)
-			more = 1, min = 0x80, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			more = 2, min = 0x800, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			more = 3, min = 0x10000, cp = c & 0x07;
-		else
-			return false;
-		if ((size_t)(end - p) < more)
-			return false;
-		while (more--) {
-			if ((*p & 0xc0) != 0x80)
+	if (!n || n > 253)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (!label || label > 63)
 				return false;
-			cp = cp << 6 | (*p++ & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			label = 0;
+		} else if (is_alnum(s[i]) || s[i] == '-' || s[i] == '_') {
+			label++;
+		} else {
 			return false;
+		}
+	}
+	return true;
+}
+
+static bool table_ok(const char *s, size_t n)
+{
+	size_t part = 0, dots = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i == n || s[i] == '.') {
+			if (!part || part > 64 || (i < n && ++dots > 2))
+				return false;
+			part = 0;
+		} else if (is_alnum(s[i]) || s[i] == '_' || s[i] == '$') {
+			part++;
+		} else {
+			return false;
+		}
 	}
 	return true;
 }
@@ -681,28 +698,65 @@ static bool flow_payload(const struct bh_event *ev)
 	       0;
 }
 
+/* Keys, each followed by its 4-byte length. */
+struct keylist {
+	struct sbuf b;
+	uint32_t n;
+};
+
+/* Moves the key in @k to @kl (and empties @k). */
+static void kl_add(struct keylist *kl, struct sbuf *k)
+{
+	uint32_t len = (uint32_t)k->len;
+
+	if (k->oom) {
+		kl->b.oom = true;
+		return;
+	}
+	sb_put(&kl->b, k->p, k->len);
+	sb_put(&kl->b, &len, sizeof(len));
+	kl->n++;
+	k->len = 0;
+}
+
+static int kl_insert(const struct keylist *kl, struct strset *set)
+{
+	const char *end = kl->b.p + kl->b.len;
+
+	/* Walk back from the end: each key is followed by its length. */
+	while (kl->n && end > kl->b.p) {
+		uint32_t len;
+
+		memcpy(&len, end - sizeof(len), sizeof(len));
+		end -= sizeof(len) + len;
+		if (strset_add(set, end, len) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* What an event adds to its link, prepared outside the lock. */
 struct contrib {
 	uint8_t unparsed, l7;
 	const char *other;   /* UNP_OTHER: the protocol's name */
 	size_t set_off;      /* the link's strset the keys go to */
-	struct sbuf keys;    /* keys, each followed by its 4-byte length */
-	uint32_t nkeys;
-	uint64_t bad;        /* keys left out: not UTF-8 */
+	struct keylist keys;
+	struct keylist bad;  /* names documents can't hold ("table x") */
 };
 
 static void add_key(struct contrib *c, struct sbuf *k)
 {
-	uint32_t len = (uint32_t)k->len;
+	kl_add(&c->keys, k);
+}
 
-	if (k->oom) {
-		c->keys.oom = true;
-		return;
-	}
-	sb_put(&c->keys, k->p, k->len);
-	sb_put(&c->keys, &len, sizeof(len));
-	c->nkeys++;
-	k->len = 0;
+static void add_bad(struct contrib *c, const char *what, const char *p, size_t n)
+{
+	struct sbuf k = {0};
+
+	sb_str(&k, what);
+	sb_put(&k, p, n);
+	kl_add(&c->bad, &k);
+	free(k.p);
 }
 
 static void http_keys(struct contrib *c, const struct bh_http *h)
@@ -728,8 +782,8 @@ static void dns_keys(struct contrib *c, const struct bh_dns *d)
 		return;
 	c->l7 |= L7_DNS;
 	c->set_off = offsetof(struct link, dns);
-	if (!utf8_ok(d->rrname.p, d->rrname.len)) {
-		c->bad++;
+	if (!dns_ok(d->rrname.p, d->rrname.len)) {
+		add_bad(c, "DNS name ", d->rrname.p, d->rrname.len);
 		return;
 	}
 	sb_put(&k, d->rrname.p, d->rrname.len);
@@ -737,17 +791,28 @@ static void dns_keys(struct contrib *c, const struct bh_dns *d)
 	free(k.p);
 }
 
+/* Statement kinds and their tables. What a rule can't allow is SQL the
+ * engine would deny as unparsed behind any SQL rule (dpi_pol_sql()): a
+ * statement cut short, or of a kind the analyser doesn't name. */
 static void sql_keys(struct contrib *c, const struct bh_sql *q)
 {
 	struct sbuf k = {0};
 
 	c->set_off = offsetof(struct link, sql);
+	c->l7 |= L7_SQL;
+	if (q->truncated)
+		c->unparsed |= UNP_SQL;
+	if (q->kind && !strcmp(q->kind, "init_db")) { /* MySQL's COM_INIT_DB */
+		sb_str(&k, "USE");
+		add_key(c, &k);
+	}
 	for (uint32_t i = 0; i < q->ncommands; i++) {
 		const struct bh_sql_command *cmd = &q->commands[i];
 
-		if (!cmd->verb)
+		if (!cmd->verb || !dpi_sql_verb_known(cmd->verb)) {
+			c->unparsed |= UNP_SQL;
 			continue;
-		c->l7 |= L7_SQL;
+		}
 		if (!cmd->ntables) {
 			sb_str(&k, cmd->verb);
 			add_key(c, &k);
@@ -755,8 +820,8 @@ static void sql_keys(struct contrib *c, const struct bh_sql *q)
 		for (uint32_t t = 0; t < cmd->ntables; t++) {
 			const struct bh_str *tb = &cmd->tables[t];
 
-			if (!tb->p || !utf8_ok(tb->p, tb->len)) {
-				c->bad++;
+			if (!tb->p || !table_ok(tb->p, tb->len)) {
+				add_bad(c, "table ", tb->p ? tb->p : "", tb->p ? tb->len : 0);
 				continue;
 			}
 			sb_put(&k, cmd->verb, strlen(cmd->verb) + 1);
@@ -828,6 +893,13 @@ void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 	case BH_EV_SQL:
 		sql_keys(&c, &ev->sql);
 		break;
+	case BH_EV_ANOMALY:
+		/* The table lists may be short: denied as unparsed behind
+		 * table rules. */
+		if (!ev->anomaly.event || strcmp(ev->anomaly.event, "sql.analysis_incomplete"))
+			return;
+		c.unparsed = UNP_SQL;
+		break;
 	default:
 		return;
 	}
@@ -835,11 +907,10 @@ void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 	end_key(&sk, ev->dest_workload, t->family, &t->dst);
 
 	pthread_mutex_lock(&l->lock);
-	if (c.keys.oom || ck.oom || sk.oom)
+	if (c.keys.b.oom || c.bad.b.oom || ck.oom || sk.oom || kl_insert(&c.bad, &l->bad) < 0)
 		goto oom;
 	note_unlabelled(l, ev->src_workload);
 	note_unlabelled(l, ev->dest_workload);
-	l->bad_names += c.bad;
 	cid = intern(l, &(struct bstr){ck.p, (uint32_t)ck.len});
 	sid = intern(l, &(struct bstr){sk.p, (uint32_t)sk.len});
 	if (cid < 0 || sid < 0)
@@ -862,26 +933,15 @@ void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 		free(ln->other_proto);
 		ln->other_proto = o;
 	}
-	if (c.nkeys) {
-		struct strset *set = (struct strset *)((char *)ln + c.set_off);
-		const char *end = c.keys.p + c.keys.len;
-
-		/* Walk back from the end: each key is followed by its length. */
-		while (end > c.keys.p) {
-			uint32_t len;
-
-			memcpy(&len, end - sizeof(len), sizeof(len));
-			end -= sizeof(len) + len;
-			if (strset_add(set, end, len) < 0)
-				goto oom;
-		}
-	}
+	if (c.keys.n && kl_insert(&c.keys, (struct strset *)((char *)ln + c.set_off)) < 0)
+		goto oom;
 	goto out;
 oom:
 	l->lost = true;
 out:
 	pthread_mutex_unlock(&l->lock);
-	free(c.keys.p);
+	free(c.keys.b.p);
+	free(c.bad.b.p);
 	free(ck.p);
 	free(sk.p);
 }
@@ -890,10 +950,114 @@ out:
  * Output: the documents as libfyaml nodes.
  */
 
+static int emit_ev(struct fy_emitter *e, struct fy_event *fye)
+{
+	if (!fye)
+		return -ENOMEM;
+	return fy_emit_event(e, fye) == 0 ? 0 : -EIO;
+}
+
 struct yb {
 	struct fy_document *d;
 	bool oom;
+	bool bad; /* a string didn't survive being written and read back */
 };
+
+/* A plain scalar a YAML 1.1 or 1.2 reader would take for null, a boolean
+ * or a number: a string with that text must be quoted. */
+static bool resolves_to_non_string(const char *s, size_t n)
+{
+	static const char *const words[] = {"null", "~",  "true", "false", "yes",  "no",
+					    "on",   "off", "y",    "n",     ".inf", ".nan"};
+	bool digit = false;
+	size_t i = 0;
+
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
+		if (strlen(words[w]) == n && strncasecmp(s, words[w], n) == 0)
+			return true;
+	if (s[0] == '+' || s[0] == '-')
+		i = 1;
+	if (n - i == 4 && strncasecmp(s + i, ".inf", 4) == 0)
+		return true;
+	if (n - i > 2 && s[i] == '0' && strchr("xXoObB", s[i + 1])) {
+		for (size_t j = i + 2; j < n; j++)
+			if (!is_hex(s[j]) && s[j] != '_')
+				return false;
+		return true;
+	}
+	/* Decimal, float, exponent, 1.1's sexagesimal 1:20 and 1_000. */
+	for (; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digit = true;
+		else if (!strchr("._:eE+-", s[i]))
+			return false;
+	}
+	return digit;
+}
+
+/* Text that reads back as the same string when written plain: a
+ * conservative set (names, addresses, regexes without brackets) rather
+ * than YAML's whole plain-scalar grammar. */
+static bool plain_ok(const char *s, size_t n)
+{
+	if (!n || resolves_to_non_string(s, n))
+		return false;
+	if (!is_alnum(s[0]) && !strchr("/_.", s[0]))
+		return false;
+	if (s[n - 1] == ':')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_alnum(s[i]) && !memchr("_./-+\\()|^$?*:@=~", s[i], 18))
+			return false;
+	return true;
+}
+
+/* A scalar node with a quoted style, all formatting done by libfyaml: the
+ * emitter writes it (single quotes for printable ASCII, else double
+ * quotes with escapes), the parser builds the node from that text, and
+ * the result is checked to read back as @s. */
+static struct fy_node *y_quoted(struct yb *b, const char *s, size_t n)
+{
+	struct fy_emitter *e = fy_emit_to_string(FYECF_MODE_ORIGINAL | FYECF_WIDTH_INF |
+						 FYECF_DOC_START_MARK_OFF |
+						 FYECF_DOC_END_MARK_OFF | FYECF_NO_ENDING_NEWLINE);
+	enum fy_scalar_style st = FYSS_SINGLE_QUOTED;
+	struct fy_node *v = NULL;
+	const char *back;
+	size_t len, blen;
+	char *txt = NULL;
+	int r = 0;
+
+	if (!e)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+			st = FYSS_DOUBLE_QUOTED;
+	r = emit_ev(e, fy_emit_event_create(e, FYET_STREAM_START));
+	if (!r)
+		r = emit_ev(e, fy_emit_event_create(e, FYET_DOCUMENT_START, 1, NULL, NULL));
+	if (!r)
+		r = emit_ev(e, fy_emit_event_create(e, FYET_SCALAR, st, s, n, NULL, NULL));
+	if (!r)
+		r = emit_ev(e, fy_emit_event_create(e, FYET_DOCUMENT_END, 1));
+	if (!r)
+		r = emit_ev(e, fy_emit_event_create(e, FYET_STREAM_END));
+	if (!r)
+		txt = fy_emit_to_string_collect(e, &len);
+	if (txt) /* len counts the NUL */
+		v = fy_node_build_from_malloc_string(b->d, txt, strlen(txt)); /* owns txt */
+	back = v ? fy_node_get_scalar(v, &blen) : NULL;
+	if (v && (!back || blen != n || memcmp(back, s, n) != 0)) {
+		fy_node_free(v);
+		v = NULL;
+		b->bad = true;
+	}
+out:
+	fy_emitter_destroy(e);
+	if (!v)
+		b->oom = true;
+	return v;
+}
 
 static struct fy_node *y_str(struct yb *b, const char *s, size_t n)
 {
@@ -901,7 +1065,22 @@ static struct fy_node *y_str(struct yb *b, const char *s, size_t n)
 
 	if (b->oom)
 		return NULL;
+	if (!plain_ok(s, n))
+		return y_quoted(b, s, n);
 	v = fy_node_create_scalar_copy(b->d, s, n);
+	if (!v)
+		b->oom = true;
+	return v;
+}
+
+/* A number: plain, so that it reads back as one. */
+static struct fy_node *y_num(struct yb *b, const char *s)
+{
+	struct fy_node *v;
+
+	if (b->oom)
+		return NULL;
+	v = fy_node_create_scalar_copy(b->d, s, strlen(s));
 	if (!v)
 		b->oom = true;
 	return v;
@@ -1143,7 +1322,7 @@ static struct fy_node *y_rule(struct yb *b, const struct out_rule *or, bool egre
 	y_add(b, peers, y_peer(b, or->peer));
 	y_put(b, rule, egress ? "to" : "from", peers);
 	snprintf(num, sizeof(num), "%u", ln->port);
-	y_put(b, port, "port", y_cstr(b, num));
+	y_put(b, port, "port", y_num(b, num));
 	y_put(b, port, "protocol", y_cstr(b, proto_name(ln->proto)));
 	y_add(b, ports, port);
 	y_put(b, rule, "ports", ports);
@@ -1163,7 +1342,9 @@ static struct fy_node *y_rule(struct yb *b, const struct out_rule *or, bool egre
 
 static struct fy_document *y_policy(const struct out_policy *op, int *err)
 {
-	struct yb b = {.d = fy_document_create(NULL)};
+	/* Quiet: y_quoted() checks what the parser makes of its text. */
+	const struct fy_parse_cfg pcfg = {.flags = FYPCF_QUIET};
+	struct yb b = {.d = fy_document_create(&pcfg)};
 	struct fy_node *root, *meta, *spec;
 
 	if (!b.d) {
@@ -1189,172 +1370,61 @@ static struct fy_document *y_policy(const struct out_policy *op, int *err)
 		y_put(&b, spec, dir_name[d], list);
 	}
 	y_put(&b, root, "spec", spec);
-	if (!b.oom && fy_document_set_root(b.d, root) != 0)
-		b.oom = true;
-	if (b.oom || *err) {
-		if (b.oom)
-			fy_node_free(root);
-		fy_document_destroy(b.d);
-		if (!*err)
-			*err = -ENOMEM;
-		return NULL;
-	}
-	return b.d;
+	if (!b.oom && !*err && fy_document_set_root(b.d, root) == 0)
+		return b.d;
+	fy_node_free(root);
+	fy_document_destroy(b.d);
+	if (!*err)
+		*err = b.bad ? -EINVAL : -ENOMEM;
+	return NULL;
 }
 
 /* ------------------------------------------------------------------------
- * Output: emitting the nodes.
+ * Output: emitting the documents.
  */
 
-/* A plain scalar a YAML 1.1 or 1.2 reader would take for null, a boolean
- * or a number: a string with that text must be quoted. */
-static bool resolves_to_non_string(const char *s, size_t n)
-{
-	static const char *const words[] = {"null", "~", "true", "false", "yes", "no", "on",
-					    "off", "y", "n", ".inf", ".nan"};
-	bool digit = false;
-	size_t i = 0;
-
-	if (n == 0)
-		return true;
-	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++)
-		if (strlen(words[w]) == n && strncasecmp(s, words[w], n) == 0)
-			return true;
-	if (s[0] == '+' || s[0] == '-')
-		i = 1;
-	if (n - i == 4 && (strncasecmp(s + i, ".inf", 4) == 0))
-		return true;
-	if (n - i > 2 && s[i] == '0' && strchr("xXoObB", s[i + 1])) {
-		for (size_t j = i + 2; j < n; j++)
-			if (!is_hex(s[j]) && s[j] != '_')
-				return false;
-		return true;
-	}
-	/* Decimal, float, exponent, 1.1's sexagesimal 1:20 and 1_000. */
-	for (; i < n; i++) {
-		if (s[i] >= '0' && s[i] <= '9')
-			digit = true;
-		else if (!strchr("._:eE+-", s[i]))
-			return false;
-	}
-	return digit;
-}
-
-static bool only_scalars(struct fy_node *n)
-{
-	void *it = NULL;
-
-	if (fy_node_get_type(n) == FYNT_MAPPING) {
-		struct fy_node_pair *p;
-
-		while ((p = fy_node_mapping_iterate(n, &it)))
-			if (fy_node_get_type(fy_node_pair_value(p)) != FYNT_SCALAR)
-				return false;
-	} else {
-		struct fy_node *c;
-
-		while ((c = fy_node_sequence_iterate(n, &it)))
-			if (fy_node_get_type(c) != FYNT_SCALAR)
-				return false;
-	}
-	return true;
-}
-
-static int emit_ev(struct fy_emitter *e, struct fy_event *fye)
-{
-	if (!fye)
-		return -ENOMEM;
-	return fy_emit_event(e, fye) == 0 ? 0 : -EIO;
-}
-
-/* Collections of scalars go in flow style ({port: 80, protocol: TCP}), as
- * people write them; the rest in block style. @number: a scalar that is
- * meant as a number (a port). */
-static int emit_node(struct fy_emitter *e, struct fy_node *n, bool number)
-{
-	void *it = NULL;
-	int r;
-
-	switch (fy_node_get_type(n)) {
-	case FYNT_SCALAR: {
-		size_t len;
-		const char *s = fy_node_get_scalar(n, &len);
-		enum fy_scalar_style st = FYSS_ANY;
-
-		if (!s)
-			return -ENOMEM;
-		if (!number && resolves_to_non_string(s, len))
-			st = FYSS_DOUBLE_QUOTED;
-		return emit_ev(e, fy_emit_event_create(e, FYET_SCALAR, st, s, len, NULL, NULL));
-	}
-	case FYNT_MAPPING: {
-		struct fy_node_pair *p;
-
-		r = emit_ev(e, fy_emit_event_create(e, FYET_MAPPING_START,
-						    only_scalars(n) ? FYNS_FLOW : FYNS_BLOCK,
-						    NULL, NULL));
-		while (!r && (p = fy_node_mapping_iterate(n, &it))) {
-			size_t klen;
-			const char *k = fy_node_get_scalar(fy_node_pair_key(p), &klen);
-
-			r = emit_node(e, fy_node_pair_key(p), false);
-			if (!r)
-				r = emit_node(e, fy_node_pair_value(p),
-					      k && klen == 4 && !memcmp(k, "port", 4));
-		}
-		return r ? r : emit_ev(e, fy_emit_event_create(e, FYET_MAPPING_END));
-	}
-	case FYNT_SEQUENCE: {
-		struct fy_node *c;
-
-		r = emit_ev(e, fy_emit_event_create(e, FYET_SEQUENCE_START,
-						    only_scalars(n) ? FYNS_FLOW : FYNS_BLOCK,
-						    NULL, NULL));
-		while (!r && (c = fy_node_sequence_iterate(n, &it)))
-			r = emit_node(e, c, false);
-		return r ? r : emit_ev(e, fy_emit_event_create(e, FYET_SEQUENCE_END));
-	}
-	}
-	return -EINVAL;
-}
+struct out_ctx {
+	FILE *f;
+	char last; /* the last byte written */
+};
 
 static int out_fp(struct fy_emitter *e, enum fy_emitter_write_type type, const char *str, int len,
 		  void *userdata)
 {
+	struct out_ctx *o = userdata;
+
 	(void)e;
 	(void)type;
 	if (len <= 0)
 		return 0;
-	return (int)fwrite(str, 1, (size_t)len, userdata);
+	o->last = str[len - 1];
+	return (int)fwrite(str, 1, (size_t)len, o->f);
 }
 
 static int emit_doc(struct fy_document *d, FILE *out)
 {
+	struct out_ctx o = {.f = out};
 	struct fy_emitter_cfg cfg = {
 		.flags = FYECF_MODE_ORIGINAL | FYECF_WIDTH_INF | FYECF_INDENT_2 |
 			 FYECF_DOC_START_MARK_ON | FYECF_DOC_END_MARK_OFF,
 		.output = out_fp,
-		.userdata = out,
+		.userdata = &o,
 	};
 	struct fy_emitter *e = fy_emitter_create(&cfg);
 	int r;
 
 	if (!e)
 		return -ENOMEM;
-	r = emit_ev(e, fy_emit_event_create(e, FYET_STREAM_START));
-	if (!r)
-		r = emit_ev(e, fy_emit_event_create(e, FYET_DOCUMENT_START, 0, NULL, NULL));
-	if (!r)
-		r = emit_node(e, fy_document_root(d), false);
-	if (!r)
-		r = emit_ev(e, fy_emit_event_create(e, FYET_DOCUMENT_END, 1));
-	if (!r)
-		r = emit_ev(e, fy_emit_event_create(e, FYET_STREAM_END));
+	r = fy_emit_document(e, d) == 0 ? 0 : -EIO;
 	fy_emitter_destroy(e);
+	/* The next document's comments need a line of their own. */
+	if (!r && o.last != '\n')
+		fputc('\n', out);
 	return r;
 }
 
-/* A comment line: no line breaks or other control bytes from names. */
+/* A comment line: no line breaks or other control bytes from names, and
+ * ASCII only (a YAML stream must be valid UTF-8; names may not be). */
 static void comment(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void comment(FILE *out, const char *fmt, ...)
@@ -1366,7 +1436,7 @@ static void comment(FILE *out, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '?';
 	fprintf(out, "# %s\n", line);
 }
@@ -1379,31 +1449,46 @@ static const char *l7_names(uint8_t l7, char *buf, size_t len)
 	return buf;
 }
 
+static void unparsed_names(const struct link *ln, char *buf, size_t len)
+{
+	static const char *const names[] = {"TLS", "payload of no known protocol", NULL,
+					    "SQL whose kinds or tables can't be checked (a "
+					    "statement of no known kind, or cut short, or too "
+					    "complex to list its tables)"};
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 4; i++) {
+		const char *n = i == 2 ? ln->other_proto : names[i];
+
+		if (!(ln->unparsed & (1u << i)) || !n)
+			continue;
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? ", " : "", n);
+		if (used >= len)
+			break;
+	}
+}
+
 static void unparsed_comments(FILE *out, const struct out_policy *op)
 {
 	for (unsigned d = 0; d < 2; d++)
 		for (uint32_t i = 0; i < op->nrules[d]; i++) {
 			const struct link *ln = op->rules[d][i].ln;
-			char what[64], l7[32];
+			char what[192], l7[32];
 
 			if (!ln->unparsed)
 				continue;
-			snprintf(what, sizeof(what), "%s%s%s%s%s",
-				 ln->unparsed & UNP_TLS ? "TLS" : "",
-				 (ln->unparsed & UNP_TLS) && (ln->unparsed & ~UNP_TLS) ? ", " : "",
-				 ln->unparsed & UNP_UNKNOWN ? "payload of no known protocol" : "",
-				 (ln->unparsed & UNP_UNKNOWN) && (ln->unparsed & UNP_OTHER) ? ", " : "",
-				 ln->unparsed & UNP_OTHER ? ln->other_proto : "");
-			if (ln->l7)
+			unparsed_names(ln, what, sizeof(what));
+			if (ln->l7 && (ln->unparsed & ~UNP_SQL))
 				comment(out,
-					"%s %s: no L7 rules. %s seen beside %s: with %s rules "
-					"the rest would be denied as unparsed.",
-					dir_name[d], op->rules[d][i].name,
-					l7_names(ln->l7, l7, sizeof(l7)), what, l7);
+					"%s %s: L4 only: %s seen beside %s; behind %s rules it "
+					"would be denied as unparsed.",
+					dir_name[d], op->rules[d][i].name, what,
+					l7_names(ln->l7, l7, sizeof(l7)), l7);
 			else
 				comment(out,
-					"%s %s: no L7 rules. %s seen, which rules can't inspect: "
-					"any would deny it as unparsed.",
+					"%s %s: L4 only: %s seen, which no L7 rule can inspect; "
+					"behind L7 rules it would be denied as unparsed.",
 					dir_name[d], op->rules[d][i].name, what);
 		}
 }
@@ -1424,10 +1509,14 @@ static int cmp_policy(const void *a, const void *b)
 	return c ? c : cmp_bstr(&x->id->key, &y->id->key);
 }
 
+/* "learned-<peer>[-<port>-<proto>]" as the loader takes object names
+ * (Kubernetes' DNS-1123 subdomains): lower case, anything but letters,
+ * digits and dots between them becomes '-' ("10.0.0.9/32" gives
+ * "10.0.0.9-32", "fd00::9/128" "fd00--9-128"). */
 static char *make_name(const char *peer, const struct link *ln)
 {
 	struct sbuf b = {0};
-	char tail[24];
+	char tail[24] = "";
 
 	sb_str(&b, "learned-");
 	sb_str(&b, peer);
@@ -1440,6 +1529,22 @@ static char *make_name(const char *peer, const struct link *ln)
 		free(b.p);
 		return NULL;
 	}
+	if (b.len > 253) {
+		memmove(b.p + 253 - strlen(tail), b.p + b.len - strlen(tail), strlen(tail) + 1);
+		b.len = 253;
+	}
+	for (size_t i = 0; i < b.len; i++) {
+		char c = b.p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			b.p[i] = (char)(c - 'A' + 'a');
+		else if (c == '.' && !(i + 1 < b.len && is_alnum(b.p[i + 1]) && is_alnum(b.p[i - 1])))
+			b.p[i] = '-';
+		else if (!is_alnum(c) && c != '.')
+			b.p[i] = '-';
+	}
+	while (b.p[b.len - 1] == '-')
+		b.p[--b.len] = '\0';
 	return b.p;
 }
 
@@ -1562,11 +1667,14 @@ static int plan(struct ctl_learn *l, struct out_policy **ret, uint32_t *ret_n, u
 				goto out;
 		}
 	}
-	qsort(ops, n, sizeof(*ops), cmp_policy);
+	if (n)
+		qsort(ops, n, sizeof(*ops), cmp_policy);
 	r = dedup_names(ops, n, sizeof(*ops), offsetof(struct out_policy, name));
 	for (uint32_t i = 0; i < n && !r; i++)
 		for (unsigned d = 0; d < 2 && !r; d++) {
-			qsort(ops[i].rules[d], ops[i].nrules[d], sizeof(struct out_rule), cmp_rule);
+			if (ops[i].nrules[d])
+				qsort(ops[i].rules[d], ops[i].nrules[d], sizeof(struct out_rule),
+				      cmp_rule);
 			r = dedup_names(ops[i].rules[d], ops[i].nrules[d], sizeof(struct out_rule),
 					offsetof(struct out_rule, name));
 		}
@@ -1583,8 +1691,12 @@ out:
 	return r;
 }
 
-static void header(FILE *out, struct ctl_learn *l, uint32_t npol, uint64_t world)
+#define LIST_MAX 20 /* names listed in a comment */
+
+static int header(FILE *out, struct ctl_learn *l, uint32_t npol, uint64_t world)
 {
+	struct bstr *v = NULL;
+
 	comment(out, "WorkloadPolicy documents learned by bulkhead: each allows exactly the flows");
 	comment(out, "and transactions seen, whatever was decided while they were seen.");
 	if (l->portless)
@@ -1596,24 +1708,26 @@ static void header(FILE *out, struct ctl_learn *l, uint32_t npol, uint64_t world
 	if (world)
 		comment(out, "%llu client/server pair(s) with no workload at either end were left out.",
 			(unsigned long long)world);
-	if (l->bad_names)
-		comment(out, "%llu DNS name(s) or SQL table(s) that aren't UTF-8 were left out.",
-			(unsigned long long)l->bad_names);
-	if (l->unlabelled.n) {
-		struct bstr *v;
-
-		if (strset_sorted(&l->unlabelled, &v) == 0) {
-			for (uint32_t i = 0; i < l->unlabelled.n; i++)
-				comment(out,
-					"Workload %s has no labels: no policy can select it alone; "
-					"its peers' rules name its addresses.",
-					v[i].p);
-			free(v);
-		}
-	}
+	if (strset_sorted(&l->bad, &v) < 0)
+		return -ENOMEM;
+	if (l->bad.n)
+		comment(out, "Names policy documents can't hold were left out (what used them stays "
+			     "denied):");
+	for (uint32_t i = 0; i < l->bad.n && i < LIST_MAX; i++)
+		comment(out, "  %s", v[i].p);
+	if (l->bad.n > LIST_MAX)
+		comment(out, "  and %u more", l->bad.n - LIST_MAX);
+	free(v);
+	if (strset_sorted(&l->unlabelled, &v) < 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < l->unlabelled.n; i++)
+		comment(out, "Workload %s has no labels: no policy can select it alone; its peers' "
+			     "rules name its addresses.", v[i].p);
+	free(v);
 	if (!npol)
 		comment(out, "No workload was seen in a flow: nothing to write (the events need "
 			     "workload identities, e.g. replay --policy with Workload documents).");
+	return 0;
 }
 
 /*
@@ -1644,7 +1758,9 @@ int ctl_learn_write(struct ctl_learn *l, FILE *out, char *err, size_t errlen)
 		goto out;
 	}
 	clearerr(out);
-	header(out, l, n, world);
+	r = header(out, l, n, world);
+	if (r < 0)
+		snprintf(err, errlen, "writing the learned policy: %s", strerror(-r));
 	for (uint32_t i = 0; i < n && r == 0; i++) {
 		struct fy_document *d = y_policy(&ops[i], &r);
 

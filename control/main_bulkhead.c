@@ -16,16 +16,22 @@
 
 #include "bulkhead/dp_engine.h"
 #include "bulkhead/dpi.h"
+#include "ctl_decisions.h"
+#include "ctl_dropped.h"
 #include "ctl_eve.h"
+#include "ctl_expect.h"
+#include "ctl_learn.h"
+#include "ctl_policy.h"
 
 #define EXIT_USAGE 2
 
 static void usage(FILE *f)
 {
-	fputs("usage: bulkhead replay [--workers N] [--eve FILE|-] [--progress]\n"
+	fputs("usage: bulkhead replay [--policy FILE]... [--rules FILE]... [--workers N]\n"
+	      "                       [--eve FILE|-] [--expect FILE] [--learn FILE]\n"
+	      "                       [--write-dropped FILE.pcap] [--progress]\n"
 	      "                       [--max-flows N] [--stream-cap BYTES]\n"
-	      "                       [--dump-streams DIR] [--sets LIST|all|none]\n"
-	      "                       [--rules FILE]... PCAP...\n"
+	      "                       [--dump-streams DIR] [--sets LIST|all|none] PCAP...\n"
 	      "       bulkhead --version\n",
 	      f);
 }
@@ -92,12 +98,30 @@ struct counter {
 	uint64_t n[DP_MAX_WORKERS + 1][BH_EV__MAX];
 };
 
-static void count_event(void *ctx, unsigned worker, const struct bh_event *ev)
-{
-	struct counter *c = ctx;
+/* Where events go: the EVE writer or the counter, and any of the
+ * expectations, the learner and the decision log. */
+struct sinks {
+	struct ctl_eve_sorter *sorter;
+	struct counter *counter;
+	struct ctl_expect *expect;
+	struct ctl_learn *learn;
+	struct ctl_decisions *decisions;
+};
 
-	if (worker <= DP_MAX_WORKERS && ev->type < BH_EV__MAX)
-		c->n[worker][ev->type]++;
+static void on_event(void *ctx, unsigned worker, const struct bh_event *ev)
+{
+	struct sinks *s = ctx;
+
+	if (s->sorter)
+		ctl_eve_sorter_add(s->sorter, worker, ev);
+	else if (worker <= DP_MAX_WORKERS && ev->type < BH_EV__MAX)
+		s->counter->n[worker][ev->type]++;
+	if (s->expect)
+		ctl_expect_event(s->expect, ev);
+	if (s->learn)
+		ctl_learn_event(s->learn, ev);
+	if (s->decisions)
+		ctl_decisions_add(s->decisions, worker, ev);
 }
 
 static uint64_t counted(const struct counter *c, enum bh_event_type t)
@@ -157,6 +181,16 @@ static void print_summary(FILE *f, const struct dp_stats *st, uint64_t anomaly_e
 		(unsigned long long)st->l7_records, (unsigned long long)st->l7_anomalies);
 	fprintf(f, "alerts       %llu (%llu more held back by flood control)\n",
 		(unsigned long long)st->alerts, (unsigned long long)st->alerts_suppressed);
+	if (st->flow_verdicts[0] + st->flow_verdicts[1] + st->flow_verdicts[2] +
+	    st->flow_verdicts[3])
+		fprintf(f, "verdicts     flows: %llu allow, %llu deny, %llu audit, %llu learn; "
+			   "transactions: %llu allow, %llu deny, %llu audit, %llu learn; "
+			   "%llu flows reset, %llu packets dropped\n",
+			(unsigned long long)st->flow_verdicts[0], (unsigned long long)st->flow_verdicts[1],
+			(unsigned long long)st->flow_verdicts[2], (unsigned long long)st->flow_verdicts[3],
+			(unsigned long long)st->tx_verdicts[0], (unsigned long long)st->tx_verdicts[1],
+			(unsigned long long)st->tx_verdicts[2], (unsigned long long)st->tx_verdicts[3],
+			(unsigned long long)st->flows_reset, (unsigned long long)st->pkts_dropped);
 	fprintf(f, "anomalies    %llu (%llu events)\n", (unsigned long long)st->anomalies,
 		(unsigned long long)anomaly_events);
 	for (unsigned i = 1;; i++) {
@@ -179,6 +213,77 @@ static void rule_error(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+static void policy_msg(void *ctx, bool warning, const char *msg)
+{
+	(void)ctx;
+	(void)warning;
+	fprintf(stderr, "%s\n", msg);
+}
+
+/* Load and compile the policy files; every problem is printed. */
+static int load_policy(const char *const *files, size_t n, struct ctl_policy **ret_docs,
+		       struct dpi_policy **ret)
+{
+	int rc = ctl_policy_load(files, n, rule_error, NULL, ret_docs);
+
+	if (rc == 0)
+		rc = dpi_policy_new(ctl_policy_doc(*ret_docs), policy_msg, NULL, ret);
+	if (rc < 0) {
+		if (rc == -EINVAL)
+			fputs("bulkhead replay: policy not loaded, nothing replayed\n", stderr);
+		else
+			fprintf(stderr, "bulkhead replay: policy: %s; nothing replayed\n",
+				strerror(-rc));
+	}
+	return rc;
+}
+
+/* After the replay: the decision lines, the learned policy, the dropped
+ * packets. */
+static int finish(struct sinks *s, FILE *f, const char *learn_file, struct ctl_dropped *dropped,
+		  const char *dropped_file)
+{
+	char err[512];
+	int ret = 0;
+
+	if (s->decisions) {
+		size_t bad, all = ctl_decisions_count(s->decisions, &bad);
+		bool some = all > 200;
+
+		fprintf(f, "decisions    %zu (%zu not allowed)%s\n", all, bad,
+			some ? "; the ones not allowed (--eve has them all):" : ":");
+		ctl_decisions_write(s->decisions, f, some);
+	}
+	if (learn_file) {
+		FILE *lf = strcmp(learn_file, "-") ? fopen(learn_file, "we") : stdout;
+
+		if (!lf || ctl_learn_write(s->learn, lf, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bulkhead replay: --learn %s: %s\n", learn_file,
+				lf ? err : strerror(errno));
+			ret = -EIO;
+		}
+		if (lf && lf != stdout && fclose(lf) != 0 && !ret) {
+			fprintf(stderr, "bulkhead replay: --learn %s: %s\n", learn_file,
+				strerror(errno));
+			ret = -EIO;
+		}
+	}
+	if (dropped) {
+		size_t skipped;
+		long n = ctl_dropped_write(dropped, dropped_file, &skipped, err, sizeof(err));
+
+		if (n < 0) {
+			fprintf(stderr, "bulkhead replay: --write-dropped %s\n", err);
+			ret = -EIO;
+		} else if (skipped) {
+			fprintf(stderr,
+				"bulkhead replay: --write-dropped: %zu packets of another link type left out\n",
+				skipped);
+		}
+	}
+	return ret;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -190,6 +295,10 @@ static int cmd_replay(int argc, char **argv)
 		{"dump-streams", required_argument, NULL, 'd'},
 		{"sets", required_argument, NULL, 'S'},
 		{"rules", required_argument, NULL, 'r'},
+		{"policy", required_argument, NULL, 'P'},
+		{"expect", required_argument, NULL, 'x'},
+		{"learn", required_argument, NULL, 'l'},
+		{"write-dropped", required_argument, NULL, 'D'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -210,6 +319,13 @@ static int cmd_replay(int argc, char **argv)
 	struct dpi_sigs_config sc = {.sets = DPI_SETS_BUILTIN, .rule_files = rule_files,
 				     .error = rule_error};
 	struct dpi_sigs *sigs = NULL;
+	const char *policy_files[MAX_RULE_FILES];
+	size_t npolicy = 0;
+	const char *expect_file = NULL, *learn_file = NULL, *dropped_file = NULL;
+	struct ctl_policy *docs = NULL;
+	struct dpi_policy *policy = NULL;
+	struct ctl_dropped *dropped = NULL;
+	struct sinks sinks = {0};
 
 	dp_engine_config_init(&cfg);
 	optind = 1;
@@ -253,6 +369,23 @@ static int cmd_replay(int argc, char **argv)
 			}
 			rule_files[sc.n_rule_files++] = optarg;
 			break;
+		case 'P':
+			if (npolicy == MAX_RULE_FILES) {
+				fprintf(stderr, "bulkhead replay: at most %d --policy files\n",
+					MAX_RULE_FILES);
+				return EXIT_USAGE;
+			}
+			policy_files[npolicy++] = optarg;
+			break;
+		case 'x':
+			expect_file = optarg;
+			break;
+		case 'l':
+			learn_file = optarg;
+			break;
+		case 'D':
+			dropped_file = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -277,7 +410,35 @@ static int cmd_replay(int argc, char **argv)
 		cfg.stream_tap = dump_tap;
 		cfg.stream_tap_ctx = &dump;
 	}
-	/* Rules first: a bad rule file must not cost a replay. */
+	/* Policy and rules first: a bad file must not cost a replay. */
+	if (npolicy) {
+		rc = load_policy(policy_files, npolicy, &docs, &policy);
+		if (rc < 0)
+			goto out;
+		cfg.policy = policy;
+		/* Whatever a policy enforces must be inspected. */
+		sc.sets |= dpi_policy_sig_sets(policy) & DPI_SETS_BUILTIN;
+	}
+	if (expect_file && !npolicy) {
+		fputs("bulkhead replay: --expect needs --policy (decisions come from a policy)\n",
+		      stderr);
+		goto out;
+	}
+	if (expect_file && ctl_expect_load(expect_file, rule_error, NULL, &sinks.expect) < 0) {
+		fprintf(stderr, "bulkhead replay: %s: expectations not loaded, nothing replayed\n",
+			expect_file);
+		goto out;
+	}
+	if (learn_file && ctl_learn_new(&sinks.learn) < 0)
+		goto nomem;
+	if (dropped_file) {
+		if (ctl_dropped_new(&dropped) < 0)
+			goto nomem;
+		cfg.drop = ctl_dropped_add;
+		cfg.drop_ctx = dropped;
+	}
+	if (npolicy && !eve && ctl_decisions_new(&sinks.decisions) < 0)
+		goto nomem;
 	if (sc.sets || sc.n_rule_files) {
 		rc = dpi_sigs_new(&sc, &sigs);
 		if (rc < 0) {
@@ -287,7 +448,7 @@ static int cmd_replay(int argc, char **argv)
 			else
 				fprintf(stderr, "bulkhead replay: rules: %s; nothing replayed\n",
 					strerror(-rc));
-			return EXIT_USAGE;
+			goto out;
 		}
 		cfg.sigs = sigs;
 	}
@@ -298,19 +459,20 @@ static int cmd_replay(int argc, char **argv)
 			out = fopen(eve, "we");
 			if (!out) {
 				fprintf(stderr, "bulkhead replay: --eve %s: %s\n", eve, strerror(errno));
-				dpi_sigs_free(sigs);
-				return EXIT_USAGE;
+				goto out;
 			}
 		}
 	}
 	if (out) {
 		rc = ctl_eve_sorter_new(cfg.workers, &sorter);
-		if (rc == 0)
-			rc = dp_replay_new(&cfg, ctl_eve_sorter_add, sorter, &r);
+		sinks.sorter = sorter;
 	} else {
 		counter = calloc(1, sizeof(*counter));
-		rc = counter ? dp_replay_new(&cfg, count_event, counter, &r) : -ENOMEM;
+		rc = counter ? 0 : -ENOMEM;
+		sinks.counter = counter;
 	}
+	if (rc == 0)
+		rc = dp_replay_new(&cfg, on_event, &sinks, &r);
 	if (rc < 0) {
 		fprintf(stderr, "bulkhead replay: cannot start: %s\n", strerror(-rc));
 		goto out;
@@ -342,9 +504,24 @@ static int cmd_replay(int argc, char **argv)
 			      cfg.workers);
 	if (dump.errors)
 		fprintf(stderr, "bulkhead replay: %u stream dump writes failed\n", dump.errors);
+	if (rc == 0 && finish(&sinks, out == stdout ? stderr : stdout, learn_file, dropped,
+			      dropped_file) < 0)
+		ret = EXIT_USAGE;
+	if (ret == 0 && sinks.expect &&
+	    ctl_expect_report(sinks.expect, out == stdout ? stderr : stdout))
+		ret = 1;
+	goto out;
+nomem:
+	fputs("bulkhead replay: out of memory\n", stderr);
 out:
 	dp_replay_free(r);
 	dpi_sigs_free(sigs);
+	dpi_policy_free(policy);
+	ctl_policy_free(docs);
+	ctl_expect_free(sinks.expect);
+	ctl_learn_free(sinks.learn);
+	ctl_decisions_free(sinks.decisions);
+	ctl_dropped_free(dropped);
 	ctl_eve_sorter_free(sorter);
 	free(counter);
 	if (out && out != stdout && fclose(out) != 0) {

@@ -201,6 +201,12 @@ static void decide(const struct dpi_policy *p, const struct dpi_pol_flow *pf,
 		return;
 	}
 	v->action = BH_ACT_ALLOW;
+	/* The end whose L7 entries allowed it says most about why. */
+	for (int s = 1; s >= 0; s--)
+		if (res[s].restricted && res[s].rule && res[s].rule->has_l7) {
+			by = s;
+			break;
+		}
 	if (by < 0) {
 		v->mode = BH_MODE__MAX;
 		v->reason = "unrestricted";
@@ -538,7 +544,7 @@ static void decide_tx(struct dpi_worker *w, struct dpi_flow *f, void *cookie, en
 		else
 			side_l4(w->pol, &f->pol, s, &res[s]);
 	sig_results(w, res);
-	memset(&w->pol_tx, 0, sizeof(w->pol_tx));
+	memset(w->pol_tx.sid, 0, sizeof(w->pol_tx.sid));
 	decide(w->pol, &f->pol, res, v);
 	apply(w, f, cookie, v);
 }
@@ -677,13 +683,13 @@ void dpi_pol_flush(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
 	if (!w->pol_tx.sid[0] && !w->pol_tx.sid[1])
 		return;
 	if (!active(w, f)) {
-		memset(&w->pol_tx, 0, sizeof(w->pol_tx));
+		memset(w->pol_tx.sid, 0, sizeof(w->pol_tx.sid));
 		return;
 	}
 	for (unsigned s = 0; s < 2; s++)
 		side_l4(w->pol, &f->pol, s, &res[s]);
 	sig_results(w, res);
-	memset(&w->pol_tx, 0, sizeof(w->pol_tx));
+	memset(w->pol_tx.sid, 0, sizeof(w->pol_tx.sid));
 	decide(w->pol, &f->pol, res, &v);
 	apply(w, f, cookie, &v);
 }

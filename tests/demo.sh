@@ -55,3 +55,18 @@ jq -r 'select(.event_type == "alert") |
 echo
 echo "== one alert as written"
 jq -c 'select(.event_type == "alert" and .alert.set == "sqli")' "$eve" | head -n 1
+
+# Policy: a small shop (frontend, API, PostgreSQL, MariaDB, DNS) captured
+# with real clients and servers, replayed against its allowlist in protect
+# mode: every flow and transaction with its verdict and the reason.
+echo
+echo "== bulkhead replay --policy tests/data/policy/shop.yaml tests/data/shop.pcap"
+build/control/bulkhead replay --policy tests/data/policy/shop.yaml tests/data/shop.pcap
+echo
+echo "== the same, checked against its expectations (rule tests in CI)"
+build/control/bulkhead replay --policy tests/data/policy/shop.yaml \
+	--expect tests/data/policy/shop.expect tests/data/shop.pcap >/dev/null
+echo
+echo "== one denied transaction as written"
+build/control/bulkhead replay --policy tests/data/policy/shop.yaml --eve - tests/data/shop.pcap \
+	2>/dev/null | jq -c 'select(.event_type == "http" and .verdict.action == "deny")' | head -n 1
