@@ -11,7 +11,10 @@
  * fuzzer does with stream segments. The limits are small so that eviction,
  * buffer caps, memcaps and timeouts are all reached. Every built-in
  * signature set runs, plus a few raw-stream rules (streaming mode, block
- * mode, UDP), compiled once per process.
+ * mode, UDP), compiled once per process. The high bits of the first byte
+ * choose a policy mode (none, protect, monitor, learn): the policy binds the
+ * addresses of the committed captures to workloads with HTTP, DNS and SQL
+ * rules, signatures that deny and onUnparsed, so every decision path runs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include "bulkhead/dpi.h"
 
 #include "ctl_eve.h"
+#include "ctl_policy.h"
 #include "dp_decode.h"
 #include "dp_worker.h"
 
@@ -81,6 +85,57 @@ static const struct dpi_sigs *sigs(void)
 	return s;
 }
 
+#define WL(name, app, addrs)                                                          \
+	"apiVersion: bulkhead/v1\nkind: Workload\nmetadata: {name: " name "}\n"          \
+	"labels: {app: " app "}\naddresses: " addrs "\n---\n"
+
+static const char policy_doc[] =
+	WL("web", "web", "[10.99.2.10, 10.99.1.10, 10.99.7.20, \"fd00:99::10\"]")
+	WL("dns", "dns", "[10.99.2.53, 10.99.1.53, 10.99.7.53]")
+	WL("db", "db", "[10.99.2.33, 10.99.7.31]")
+	WL("pg", "pg", "[10.99.2.54, 10.99.7.30]")
+	WL("clients", "cli", "[10.99.2.64/26, 10.99.1.0/25, 10.99.7.0/28, \"fd00:99::/96\"]")
+	"apiVersion: bulkhead/v1\nkind: WorkloadPolicy\nmetadata: {name: web}\nspec:\n"
+	"  selector: {matchLabels: {app: web}}\n  mode: %s\n"
+	"  signatures: {sets: [sqli, cmdi, traversal, xss, jndi, http-anomaly], action: deny}\n"
+	"  ingress:\n  - name: http\n    from: [{selector: {matchLabels: {app: cli}}}]\n"
+	"    ports: [{port: 80}, {port: 8080}, {port: 443}]\n    rules:\n      http:\n"
+	"      - {method: \"GET|POST|HEAD\", path: \"/[a-z0-9/._-]*\"}\n"
+	"      - {path: /api/.*, headers: [{name: X-Key, value: \"[0-9a-f]{8}\"}]}\n"
+	"  egress:\n  - name: dns\n    to: [{selector: {matchLabels: {app: dns}}}]\n"
+	"    ports: [{port: 53, protocol: UDP}, {port: 53}]\n"
+	"    rules:\n      dns: [{matchPattern: \"*.example\"}, {matchName: a.test}]\n"
+	"  - name: sql\n    to: [{cidr: 10.99.0.0/16, except: [10.99.2.53/32]}]\n"
+	"    ports: [{port: 3306}, {port: 5432}]\n    rules:\n      sql:\n        allow:\n"
+	"        - {statements: [SELECT, INSERT], tables: [t, s.u]}\n"
+	"        - {statements: [BEGIN, COMMIT, SET, SHOW]}\n---\n"
+	"apiVersion: bulkhead/v1\nkind: WorkloadPolicy\nmetadata: {name: data}\nspec:\n"
+	"  selector: {matchExpressions: [{key: app, operator: In, values: [db, pg, dns]}]}\n"
+	"  mode: %s\n  onUnparsed: allow\n"
+	"  signatures: {sets: [dns-tunnel, dns-anomaly], action: deny}\n"
+	"  ingress:\n  - name: clients\n    from: [{selector: {}}]\n"
+	"    ports: [{port: 53, protocol: UDP}, {port: 53}, {port: 3306}, {port: 5432}]\n"
+	"    rules:\n      dns: [{matchPattern: \"*\"}]\n      sql:\n        allow:\n"
+	"        - {tables: [t]}\n";
+
+/* The policy of mode @m (1 protect, 2 monitor, 3 learn), built once. */
+static const struct dpi_policy *policy(unsigned m)
+{
+	static const char *const modes[] = {"", "protect", "monitor", "learn"};
+	static struct dpi_policy *p[4];
+	struct ctl_policy *docs = NULL;
+	char doc[sizeof(policy_doc) + 32];
+
+	if (!m || p[m])
+		return p[m];
+	snprintf(doc, sizeof(doc), policy_doc, modes[m], modes[m]);
+	if (ctl_policy_load_mem("fuzz.yaml", doc, strlen(doc), NULL, NULL, &docs) < 0 ||
+	    dpi_policy_new(ctl_policy_doc(docs), NULL, NULL, &p[m]) < 0)
+		abort();
+	ctl_policy_free(docs);
+	return p[m];
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len);
 
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
@@ -101,6 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t len)
 	cfg.defrag_mem_cap = 8192;
 	cfg.stream_tap = tap;
 	cfg.sigs = sigs();
+	cfg.policy = policy((buf[0] >> 4) & 3);
 	if (dp_worker_new(&cfg, 0, sink, &out, &w) < 0)
 		abort();
 	while (off + 3 <= len) {
