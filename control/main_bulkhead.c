@@ -326,6 +326,7 @@ static int cmd_replay(int argc, char **argv)
 	struct dpi_policy *policy = NULL;
 	struct ctl_dropped *dropped = NULL;
 	struct sinks sinks = {0};
+	FILE *human = stdout;
 
 	dp_engine_config_init(&cfg);
 	optind = 1;
@@ -477,6 +478,8 @@ static int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "bulkhead replay: cannot start: %s\n", strerror(-rc));
 		goto out;
 	}
+	/* stdout belongs to the EVE or learned output when they go there. */
+	human = out == stdout || (learn_file && !strcmp(learn_file, "-")) ? stderr : stdout;
 	pr.on = pr.on && isatty(STDERR_FILENO);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = dp_replay_run(r, argv + optind, (size_t)(argc - optind),
@@ -497,18 +500,18 @@ static int cmd_replay(int argc, char **argv)
 	}
 	dp_replay_stats(r, &st);
 	if (rc == 0 || st.pkts)
-		print_summary(out == stdout ? stderr : stdout, &st,
+		print_summary(human, &st,
 			      sorter ? ctl_eve_sorter_count(sorter, BH_EV_ANOMALY)
 				     : counted(counter, BH_EV_ANOMALY),
 			      (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 			      cfg.workers);
 	if (dump.errors)
 		fprintf(stderr, "bulkhead replay: %u stream dump writes failed\n", dump.errors);
-	if (rc == 0 && finish(&sinks, out == stdout ? stderr : stdout, learn_file, dropped,
+	if (rc == 0 && finish(&sinks, human, learn_file, dropped,
 			      dropped_file) < 0)
 		ret = EXIT_USAGE;
 	if (ret == 0 && sinks.expect &&
-	    ctl_expect_report(sinks.expect, out == stdout ? stderr : stdout))
+	    ctl_expect_report(sinks.expect, human))
 		ret = 1;
 	goto out;
 nomem:
