@@ -91,6 +91,11 @@ struct pattern {
 	const char *what;
 };
 
+struct ent {
+	uint64_t key;
+	uint32_t rule;
+};
+
 struct build {
 	struct dpi_policy *p;
 	const struct bh_policy_doc *doc;
@@ -100,7 +105,7 @@ struct build {
 	struct intern_slot *in;
 	uint32_t in_mask, nin;
 	/* rule index entries before grouping */
-	struct { uint64_t key; uint32_t rule; } *ent;
+	struct ent *ent;
 	size_t nent, capent;
 	struct pattern *pat[PC__MAX];
 	uint32_t capp[PC__MAX];
@@ -1009,11 +1014,11 @@ static void check_shadow(struct build *b, const struct bh_policy *pa, const stru
 
 static int ent_cmp(const void *x, const void *y)
 {
-	const uint64_t *a = x, *c = y;
+	const struct ent *a = x, *c = y;
 
-	if (a[0] != c[0])
-		return a[0] < c[0] ? -1 : 1;
-	return (uint32_t)a[1] < (uint32_t)c[1] ? -1 : (uint32_t)a[1] > (uint32_t)c[1];
+	if (a->key != c->key)
+		return a->key < c->key ? -1 : 1;
+	return a->rule < c->rule ? -1 : a->rule > c->rule;
 }
 
 static int add_ent(struct build *b, uint64_t key, uint32_t rule)
@@ -1172,10 +1177,10 @@ static int add_policies(struct build *b)
 				w->first_policy[POL_CLIENT] = i;
 			w->restricted[POL_SERVER] |= s->has_ingress;
 			w->restricted[POL_CLIENT] |= s->has_egress;
+			/* action: alert only alerts, as the engine does for
+			 * every set it runs */
 			if (s->sig_deny)
 				w->sig_deny |= s->sig_sets;
-			else
-				w->sig_alert |= s->sig_sets;
 			if (s->has_ingress || s->has_egress)
 				w->unparsed_allow &= s->unparsed_allow;
 			for (uint32_t r = first; r < p->nrules; r++)

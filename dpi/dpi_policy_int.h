@@ -129,7 +129,7 @@ struct pol_wl {
 	uint8_t mode;            /* strictest: protect > monitor > learn */
 	bool restricted[2];      /* [POL_CLIENT]: egress, [POL_SERVER]: ingress */
 	uint32_t first_policy[2];
-	unsigned sig_deny, sig_alert; /* sets, by action */
+	unsigned sig_deny;       /* sets whose matches deny */
 	bool unparsed_allow;     /* only if every selecting policy says so */
 };
 
