@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bh_test.h"
+#include "bh_wire.h"
 #include "bulkhead/dpi.h"
 
 #define MAXA 64
@@ -454,36 +455,11 @@ static void test_dns_tunnel(void)
 	dpi_sigs_free(s);
 }
 
-/* A PostgreSQL client's startup and one simple Query. */
-static size_t pg_query(uint8_t *out, const char *sql)
-{
-	static const char params[] = "user\0shop\0database\0shop\0";
-	size_t n = 0, plen = sizeof(params), qlen = strlen(sql) + 1;
-	uint32_t len = (uint32_t)(8 + plen);
-
-	out[n++] = (uint8_t)(len >> 24);
-	out[n++] = (uint8_t)(len >> 16);
-	out[n++] = (uint8_t)(len >> 8);
-	out[n++] = (uint8_t)len;
-	memcpy(out + n, "\x00\x03\x00\x00", 4);
-	n += 4;
-	memcpy(out + n, params, plen);
-	n += plen;
-	out[n++] = 'Q';
-	len = (uint32_t)(4 + qlen);
-	out[n++] = (uint8_t)(len >> 24);
-	out[n++] = (uint8_t)(len >> 16);
-	out[n++] = (uint8_t)(len >> 8);
-	out[n++] = (uint8_t)len;
-	memcpy(out + n, sql, qlen);
-	return n + qlen;
-}
-
 static struct cap pg(const struct dpi_sigs *s, const char *sql)
 {
 	struct peer p = web();
 	uint8_t buf[1024];
-	size_t n = pg_query(buf, sql);
+	size_t n = bh_pg_query(buf, sql);
 	struct cap c = {0};
 	struct dpi_ops ops = {.record = on_record, .ctx = &c};
 	struct dpi_flow_meta m = {.ipproto = IPPROTO_TCP, .client_port = 41000, .server_port = 5432,

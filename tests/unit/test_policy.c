@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "bh_test.h"
+#include "bh_wire.h"
 #include "bulkhead/dpi.h"
 #include "ctl_policy.h"
 
@@ -231,36 +232,11 @@ static struct bh_verdict dns(const struct dpi_policy *p, const char *c, const ch
 	return v;
 }
 
-/* A PostgreSQL client's startup (database shop) and one simple Query. */
-static size_t pg_query(uint8_t *out, const char *sql)
-{
-	static const char params[] = "user\0shop\0database\0shop\0";
-	size_t n = 0, plen = sizeof(params), qlen = strlen(sql) + 1;
-	uint32_t len = (uint32_t)(8 + plen);
-
-	out[n++] = (uint8_t)(len >> 24);
-	out[n++] = (uint8_t)(len >> 16);
-	out[n++] = (uint8_t)(len >> 8);
-	out[n++] = (uint8_t)len;
-	memcpy(out + n, "\x00\x03\x00\x00", 4);
-	n += 4;
-	memcpy(out + n, params, plen);
-	n += plen;
-	out[n++] = 'Q';
-	len = (uint32_t)(4 + qlen);
-	out[n++] = (uint8_t)(len >> 24);
-	out[n++] = (uint8_t)(len >> 16);
-	out[n++] = (uint8_t)(len >> 8);
-	out[n++] = (uint8_t)len;
-	memcpy(out + n, sql, qlen);
-	return n + qlen;
-}
-
 static struct bh_verdict sql(const struct dpi_policy *p, const char *sqltext)
 {
 	struct tf t;
 	uint8_t buf[2048];
-	size_t n = pg_query(buf, sqltext);
+	size_t n = bh_pg_query(buf, sqltext);
 	struct bh_verdict v = {.action = BH_ACT__MAX};
 
 	tf_open(&t, p, NULL, "10.0.0.2", "10.0.0.5", IPPROTO_TCP, 5432);
