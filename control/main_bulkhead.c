@@ -430,6 +430,12 @@ static int cmd_replay(int argc, char **argv)
 			expect_file);
 		goto out;
 	}
+	if (learn_file && !npolicy) {
+		fputs("bulkhead replay: --learn needs --policy with the Workload documents (peers "
+		      "are learned by their labels)\n",
+		      stderr);
+		goto out;
+	}
 	if (learn_file && ctl_learn_new(&sinks.learn) < 0)
 		goto nomem;
 	if (dropped_file) {
