@@ -146,7 +146,8 @@ size_t ctl_decisions_write(struct ctl_decisions *d, FILE *out, bool only_denied)
 {
 	size_t n = 0;
 
-	qsort(d->v, d->n, sizeof(*d->v), by_order);
+	if (d->n)
+		qsort(d->v, d->n, sizeof(*d->v), by_order);
 	for (size_t i = 0; i < d->n; i++) {
 		if (only_denied && d->v[i].allow)
 			continue;

@@ -85,7 +85,8 @@ long ctl_dropped_write(struct ctl_dropped *x, const char *path, size_t *ret_skip
 		snprintf(err, errlen, "%s: %zu dropped packets lost to memory", path, x->lost);
 		return -ENOMEM;
 	}
-	qsort(x->v, x->n, sizeof(*x->v), by_no);
+	if (x->n)
+		qsort(x->v, x->n, sizeof(*x->v), by_no);
 	pd = pcap_open_dead(x->n ? x->v[0]->dlt : DLT_EN10MB, 262144);
 	if (!pd) {
 		snprintf(err, errlen, "%s: out of memory", path);

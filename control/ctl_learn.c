@@ -53,6 +53,7 @@
 #define L7_HTTP 0x01
 #define L7_DNS 0x02
 #define L7_SQL 0x04
+#define L7_UNSEEN 0x08 /* a flow denied before inspection while learning */
 
 /* ------------------------------------------------------------------------
  * Small containers: byte strings, an open-addressing index, a string set.
@@ -110,49 +111,42 @@ static int tab_grow(struct tab *t)
 	return 0;
 }
 
-typedef bool (*tab_eq_fn)(const void *ctx, uint32_t idx, const void *key);
-
-/* The slot of @key: found (idx1 != 0) or the empty one to fill. Grows first
- * so that the returned slot can be filled. NULL: out of memory. */
-static struct slot *tab_find(struct tab *t, uint32_t h, tab_eq_fn eq, const void *ctx,
-			     const void *key)
-{
-	uint32_t j;
-
-	if ((t->n + 1) * 4 > t->cap * 3 && tab_grow(t) < 0)
-		return NULL;
-	for (j = h & (t->cap - 1); t->s[j].idx1; j = (j + 1) & (t->cap - 1))
-		if (t->s[j].hash == h && eq(ctx, t->s[j].idx1 - 1, key))
-			return &t->s[j];
-	return &t->s[j];
-}
-
 struct strset {
 	struct tab t;
 	struct bstr *v;
 	uint32_t n, cap;
 };
 
-static bool strset_eq(const void *ctx, uint32_t idx, const void *key)
+/* The slot of @p/@len: found (idx1 != 0) or the empty one to fill. Grows
+ * first so that the returned slot can be filled. NULL: out of memory. */
+static struct slot *find(struct strset *s, const char *p, uint32_t len, uint32_t h)
 {
-	const struct strset *s = ctx;
-	const struct bstr *k = key;
+	struct tab *t = &s->t;
+	uint32_t j;
 
-	return s->v[idx].len == k->len && memcmp(s->v[idx].p, k->p, k->len) == 0;
+	if ((t->n + 1) * 4 > t->cap * 3 && tab_grow(t) < 0)
+		return NULL;
+	for (j = h & (t->cap - 1); t->s[j].idx1; j = (j + 1) & (t->cap - 1)) {
+		const struct bstr *e = &s->v[t->s[j].idx1 - 1];
+
+		if (t->s[j].hash == h && e->len == len && !memcmp(e->p, p, len))
+			return &t->s[j];
+	}
+	return &t->s[j];
 }
 
-/* Adds a copy of @p/@len. Returns 0 (added or already there) or -ENOMEM. */
-static int strset_add(struct strset *s, const char *p, uint32_t len)
+/* Adds a copy of @p/@len (NUL-terminated). Returns its index, found or
+ * added, or -ENOMEM. */
+static int64_t strset_add(struct strset *s, const char *p, uint32_t len)
 {
-	struct bstr k = {(char *)p, len};
 	uint32_t h = hash_bytes(p, len, 0);
-	struct slot *sl = tab_find(&s->t, h, strset_eq, s, &k);
+	struct slot *sl = find(s, p, len, h);
 	char *copy;
 
 	if (!sl)
 		return -ENOMEM;
 	if (sl->idx1)
-		return 0;
+		return sl->idx1 - 1;
 	if (s->n == s->cap) {
 		uint32_t nc = s->cap ? s->cap * 2 : 8;
 		struct bstr *nv = realloc(s->v, nc * sizeof(*nv));
@@ -170,14 +164,12 @@ static int strset_add(struct strset *s, const char *p, uint32_t len)
 	s->v[s->n] = (struct bstr){copy, len};
 	*sl = (struct slot){++s->n, h};
 	s->t.n++;
-	return 0;
+	return s->n - 1;
 }
 
 static bool strset_has(struct strset *s, const char *p, uint32_t len)
 {
-	struct bstr k = {(char *)p, len};
-	uint32_t h = hash_bytes(p, len, 0);
-	struct slot *sl = tab_find(&s->t, h, strset_eq, s, &k);
+	struct slot *sl = find(s, p, len, hash_bytes(p, len, 0));
 
 	return sl && sl->idx1;
 }
@@ -226,7 +218,7 @@ static int strset_sorted(const struct strset *s, struct bstr **ret)
  * owns. Interned by its canonical key: 'W' then key NUL value NUL per
  * selector label (in key order), or 'A', the family and 16 address bytes. */
 struct ident {
-	struct bstr key;
+	struct bstr key;             /* in ctl_learn.idkeys */
 	bool workload;
 	uint32_t nsel;
 	const char **sel_k, **sel_v; /* into key */
@@ -253,12 +245,12 @@ struct link_key {
 
 struct ctl_learn {
 	pthread_mutex_t lock;
+	struct strset idkeys;     /* ends by key; ids[] in the same order */
 	struct ident *ids;
 	uint32_t nids, capids;
-	struct tab idtab;
+	struct strset linkkeys;   /* links by struct link_key; links[] likewise */
 	struct link *links;
 	uint32_t nlinks, caplinks;
-	struct tab linktab;
 	struct strset unlabelled; /* names of workloads without labels */
 	uint64_t portless;        /* flows of ICMP and other protocols without ports */
 	struct strset bad;        /* DNS names and tables documents can't hold */
@@ -284,7 +276,6 @@ void ctl_learn_free(struct ctl_learn *l)
 	if (!l)
 		return;
 	for (uint32_t i = 0; i < l->nids; i++) {
-		free(l->ids[i].key.p);
 		free(l->ids[i].sel_k);
 		free(l->ids[i].sel_v);
 		free(l->ids[i].short_name);
@@ -296,9 +287,9 @@ void ctl_learn_free(struct ctl_learn *l)
 		strset_free(&l->links[i].sql);
 	}
 	free(l->ids);
-	free(l->idtab.s);
 	free(l->links);
-	free(l->linktab.s);
+	strset_free(&l->idkeys);
+	strset_free(&l->linkkeys);
 	strset_free(&l->unlabelled);
 	strset_free(&l->bad);
 	pthread_mutex_destroy(&l->lock);
@@ -394,13 +385,6 @@ static void end_key(struct sbuf *b, const struct bh_workload_ref *w, uint8_t fam
 	sb_put(b, a->b, 16);
 }
 
-static bool ident_eq(const void *ctx, uint32_t idx, const void *key)
-{
-	const struct ctl_learn *l = ctx;
-
-	return cmp_bstr(&l->ids[idx].key, key) == 0;
-}
-
 /* Fills the parts of @id its key implies. */
 static int ident_init(struct ident *id)
 {
@@ -447,14 +431,8 @@ static int ident_init(struct ident *id)
 /* The index of the end with key @k, created if new; -ENOMEM. Locked. */
 static int64_t intern(struct ctl_learn *l, const struct bstr *k)
 {
-	uint32_t h = hash_bytes(k->p, k->len, 1);
-	struct slot *sl = tab_find(&l->idtab, h, ident_eq, l, k);
-	struct ident *id;
+	int64_t i;
 
-	if (!sl)
-		return -ENOMEM;
-	if (sl->idx1)
-		return sl->idx1 - 1;
 	if (l->nids == l->capids) {
 		uint32_t nc = l->capids ? l->capids * 2 : 16;
 		struct ident *nv = realloc(l->ids, nc * sizeof(*nv));
@@ -464,45 +442,22 @@ static int64_t intern(struct ctl_learn *l, const struct bstr *k)
 		l->ids = nv;
 		l->capids = nc;
 	}
-	id = &l->ids[l->nids];
-	memset(id, 0, sizeof(*id));
-	id->key.p = malloc(k->len);
-	if (!id->key.p)
-		return -ENOMEM;
-	memcpy(id->key.p, k->p, k->len);
-	id->key.len = k->len;
-	if (ident_init(id) < 0) {
-		free(id->key.p);
-		free(id->sel_k);
-		free(id->sel_v);
-		free(id->short_name);
-		return -ENOMEM;
-	}
-	*sl = (struct slot){++l->nids, h};
-	l->idtab.n++;
-	return l->nids - 1;
-}
-
-static bool link_eq(const void *ctx, uint32_t idx, const void *key)
-{
-	const struct link *a = &((const struct ctl_learn *)ctx)->links[idx];
-	const struct link_key *k = key;
-
-	return a->cid == k->cid && a->sid == k->sid && a->port == k->port && a->proto == k->proto;
+	i = strset_add(&l->idkeys, k->p, k->len);
+	if (i < 0 || i < l->nids)
+		return i;
+	/* New: the set's copy is the key from now on. A half-built one is
+	 * only freed: the caller marks the learner as having lost events. */
+	memset(&l->ids[i], 0, sizeof(l->ids[i]));
+	l->ids[i].key = l->idkeys.v[i];
+	l->nids++;
+	return ident_init(&l->ids[i]) < 0 ? -ENOMEM : i;
 }
 
 /* The link of @k, created if new; NULL: out of memory. Locked. */
 static struct link *get_link(struct ctl_learn *l, const struct link_key *k)
 {
-	uint32_t h = hash_bytes(k, sizeof(*k), 2);
-	struct slot *sl;
-	struct link *ln;
+	int64_t i;
 
-	sl = tab_find(&l->linktab, h, link_eq, l, k);
-	if (!sl)
-		return NULL;
-	if (sl->idx1)
-		return &l->links[sl->idx1 - 1];
 	if (l->nlinks == l->caplinks) {
 		uint32_t nc = l->caplinks ? l->caplinks * 2 : 16;
 		struct link *nv = realloc(l->links, nc * sizeof(*nv));
@@ -512,15 +467,18 @@ static struct link *get_link(struct ctl_learn *l, const struct link_key *k)
 		l->links = nv;
 		l->caplinks = nc;
 	}
-	ln = &l->links[l->nlinks];
-	memset(ln, 0, sizeof(*ln));
-	ln->cid = k->cid;
-	ln->sid = k->sid;
-	ln->port = k->port;
-	ln->proto = k->proto;
-	*sl = (struct slot){++l->nlinks, h};
-	l->linktab.n++;
-	return ln;
+	i = strset_add(&l->linkkeys, (const char *)k, sizeof(*k));
+	if (i < 0)
+		return NULL;
+	if (i == l->nlinks) {
+		memset(&l->links[i], 0, sizeof(l->links[i]));
+		l->links[i].cid = k->cid;
+		l->links[i].sid = k->sid;
+		l->links[i].port = k->port;
+		l->links[i].proto = k->proto;
+		l->nlinks++;
+	}
+	return &l->links[i];
 }
 
 /* ------------------------------------------------------------------------
@@ -842,8 +800,8 @@ static void note_unlabelled(struct ctl_learn *l, const struct bh_workload_ref *w
 /*
  * Thread-safe: workers call it concurrently; keys are built from the
  * borrowed event first, then one lock covers the lookups and inserts.
- * Verdicts are ignored: what the policy in force during learning decided
- * has no bearing on what was seen.
+ * Everything seen is learned whatever its verdict; a verdict only tells
+ * that a denied flow's payload went uninspected.
  */
 void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 {
@@ -853,6 +811,7 @@ void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 	struct link_key lk;
 	struct link *ln;
 	int64_t cid, sid;
+	bool ok = false;
 
 	if (!l || !ev || !ev->has_tuple)
 		return;
@@ -872,6 +831,12 @@ void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 
 		if (t->proto == IPPROTO_TCP && !tcp_answered(&ev->flow))
 			return;
+		/* Denied before its protocol was known (at its first packet,
+		 * in protect mode): not inspected, not unknown. */
+		if (!strcmp(app, "unknown") && ev->verdict && ev->verdict->action == BH_ACT_DENY) {
+			c.l7 = L7_UNSEEN;
+			break;
+		}
 		if (flow_payload(ev) && !app_has_rules(app)) {
 			if (!strcmp(app, "tls"))
 				c.unparsed = UNP_TLS;
@@ -908,13 +873,13 @@ void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 
 	pthread_mutex_lock(&l->lock);
 	if (c.keys.b.oom || c.bad.b.oom || ck.oom || sk.oom || kl_insert(&c.bad, &l->bad) < 0)
-		goto oom;
+		goto out;
 	note_unlabelled(l, ev->src_workload);
 	note_unlabelled(l, ev->dest_workload);
 	cid = intern(l, &(struct bstr){ck.p, (uint32_t)ck.len});
 	sid = intern(l, &(struct bstr){sk.p, (uint32_t)sk.len});
 	if (cid < 0 || sid < 0)
-		goto oom;
+		goto out;
 	memset(&lk, 0, sizeof(lk)); /* hashed whole: no stray padding bytes */
 	lk.cid = (uint32_t)cid;
 	lk.sid = (uint32_t)sid;
@@ -922,23 +887,20 @@ void ctl_learn_event(struct ctl_learn *l, const struct bh_event *ev)
 	lk.proto = t->proto;
 	ln = get_link(l, &lk);
 	if (!ln)
-		goto oom;
+		goto out;
 	ln->unparsed |= c.unparsed;
 	ln->l7 |= c.l7;
 	if (c.other && (!ln->other_proto || strcmp(c.other, ln->other_proto) < 0)) {
 		char *o = strdup(c.other);
 
 		if (!o)
-			goto oom;
+			goto out;
 		free(ln->other_proto);
 		ln->other_proto = o;
 	}
-	if (c.keys.n && kl_insert(&c.keys, (struct strset *)((char *)ln + c.set_off)) < 0)
-		goto oom;
-	goto out;
-oom:
-	l->lost = true;
+	ok = !c.keys.n || kl_insert(&c.keys, (struct strset *)((char *)ln + c.set_off)) == 0;
 out:
+	l->lost |= !ok; /* the output would allow less than was seen */
 	pthread_mutex_unlock(&l->lock);
 	free(c.keys.b.p);
 	free(c.bad.b.p);
@@ -1443,6 +1405,7 @@ static void comment(FILE *out, const char *fmt, ...)
 
 static const char *l7_names(uint8_t l7, char *buf, size_t len)
 {
+	l7 &= L7_HTTP | L7_DNS | L7_SQL;
 	snprintf(buf, len, "%s%s%s%s%s", l7 & L7_HTTP ? "HTTP" : "",
 		 (l7 & L7_HTTP) && (l7 & (L7_DNS | L7_SQL)) ? " and " : "", l7 & L7_DNS ? "DNS" : "",
 		 (l7 & L7_DNS) && (l7 & L7_SQL) ? " and " : "", l7 & L7_SQL ? "SQL" : "");
@@ -1476,10 +1439,16 @@ static void unparsed_comments(FILE *out, const struct out_policy *op)
 			const struct link *ln = op->rules[d][i].ln;
 			char what[192], l7[32];
 
+			if (!ln->unparsed && ln->l7 == L7_UNSEEN)
+				comment(out,
+					"%s %s: L4 only: its flows were denied before inspection "
+					"while learning (learn in monitor or learn mode to see "
+					"their L7).",
+					dir_name[d], op->rules[d][i].name);
 			if (!ln->unparsed)
 				continue;
 			unparsed_names(ln, what, sizeof(what));
-			if (ln->l7 && (ln->unparsed & ~UNP_SQL))
+			if ((ln->l7 & ~L7_UNSEEN) && (ln->unparsed & ~UNP_SQL))
 				comment(out,
 					"%s %s: L4 only: %s seen beside %s; behind %s rules it "
 					"would be denied as unparsed.",
@@ -1580,7 +1549,8 @@ static int dedup_names(void *base, uint32_t n, size_t size, size_t off)
 			free(*name);
 			*name = b.p;
 		}
-		r = strset_add(&seen, *name, (uint32_t)strlen(*name));
+		if (strset_add(&seen, *name, (uint32_t)strlen(*name)) < 0)
+			r = -ENOMEM;
 	}
 	strset_free(&seen);
 	return r;
@@ -1730,37 +1700,18 @@ static int header(FILE *out, struct ctl_learn *l, uint32_t npol, uint64_t world)
 	return 0;
 }
 
-/*
- * Thread-safe (the events keep arriving meanwhile: they wait for the lock).
- * Writes comments, then one document per policy in name order. Returns 0,
- * -ENOMEM (also when events were dropped earlier for want of memory: the
- * output would allow less than was seen), -EIO or the stream's errno when
- * writing failed; @err gets a message.
- */
-int ctl_learn_write(struct ctl_learn *l, FILE *out, char *err, size_t errlen)
+/* The whole output into @out (a memory stream). Locked. */
+static int render(struct ctl_learn *l, FILE *out, char *err, size_t errlen)
 {
 	struct out_policy *ops = NULL;
 	uint32_t n = 0;
 	uint64_t world = 0;
-	int r;
+	int r = plan(l, &ops, &n, &world);
 
-	if (errlen)
-		err[0] = '\0';
-	pthread_mutex_lock(&l->lock);
-	if (l->lost) {
-		r = -ENOMEM;
-		snprintf(err, errlen, "out of memory while learning: some events were lost");
-		goto out;
-	}
-	r = plan(l, &ops, &n, &world);
-	if (r < 0) {
-		snprintf(err, errlen, "building the learned policy: %s", strerror(-r));
-		goto out;
-	}
-	clearerr(out);
-	r = header(out, l, n, world);
+	if (r == 0)
+		r = header(out, l, n, world);
 	if (r < 0)
-		snprintf(err, errlen, "writing the learned policy: %s", strerror(-r));
+		snprintf(err, errlen, "building the learned policy: %s", strerror(-r));
 	for (uint32_t i = 0; i < n && r == 0; i++) {
 		struct fy_document *d = y_policy(&ops[i], &r);
 
@@ -1774,15 +1725,54 @@ int ctl_learn_write(struct ctl_learn *l, FILE *out, char *err, size_t errlen)
 		if (r < 0)
 			snprintf(err, errlen, "emitting policy %s: %s", ops[i].name, strerror(-r));
 	}
-	if (fflush(out) != 0 || ferror(out)) {
-		int e = errno ? errno : EIO;
-
-		if (r == 0 || r == -EIO)
-			r = -e;
-		snprintf(err, errlen, "writing the learned policy: %s", strerror(e));
-	}
-out:
-	pthread_mutex_unlock(&l->lock);
 	free_policies(ops, n);
+	return r;
+}
+
+/*
+ * Thread-safe: the output is built in memory under the lock (events wait
+ * meanwhile), then written without it, so a slow @out never holds up the
+ * workers. Comments first, then one document per policy in name order.
+ * Returns 0; -ENOMEM (also when events were dropped earlier for want of
+ * memory: the output would allow less than was seen); -EINVAL if a string
+ * can't be written so that it reads back the same (not expected); or the
+ * errno of writing to @out. @err gets a message.
+ */
+int ctl_learn_write(struct ctl_learn *l, FILE *out, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int r;
+
+	if (errlen)
+		err[0] = '\0';
+	mem = open_memstream(&text, &len);
+	if (!mem) {
+		snprintf(err, errlen, "building the learned policy: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&l->lock);
+	if (l->lost) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "out of memory while learning: some events were lost");
+	} else {
+		r = render(l, mem, err, errlen);
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (fclose(mem) != 0 && r == 0) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "building the learned policy: %s", strerror(ENOMEM));
+	}
+	if (r == 0) {
+		errno = 0;
+		if (fwrite(text, 1, len, out) != len || fflush(out) != 0) {
+			int e = errno ? errno : EIO;
+
+			r = -e;
+			snprintf(err, errlen, "writing the learned policy: %s", strerror(e));
+		}
+	}
+	free(text);
 	return r;
 }

@@ -116,8 +116,8 @@ char *ctl_policy_strdup(struct ctl_policy_loader *l, const char *s, size_t len)
 
 /* ----------------------------------------------------------------- errors */
 
-static void verr(struct ctl_policy_loader *l, uint32_t line, uint32_t col, const char *fmt,
-		 va_list ap)
+__attribute__((format(printf, 4, 0))) static void
+verr(struct ctl_policy_loader *l, uint32_t line, uint32_t col, const char *fmt, va_list ap)
 {
 	struct ctl_policy_err *e;
 	char buf[640];
@@ -193,7 +193,8 @@ static void flush_errors(struct ctl_policy_loader *l)
 {
 	char buf[1024];
 
-	qsort(l->errs, l->nerrs, sizeof(*l->errs), cmp_err);
+	if (l->nerrs)
+		qsort(l->errs, l->nerrs, sizeof(*l->errs), cmp_err);
 	for (size_t i = 0; i < l->nerrs; i++) {
 		const struct ctl_policy_err *e = &l->errs[i];
 
@@ -413,10 +414,10 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 		ssize_t n;
 
 		if (len == cap) {
-			char *nb = cap <= CTL_POLICY_MAX_INPUT ? realloc(buf, cap * 2) : NULL;
+			char *nb = realloc(buf, cap * 2);
 
 			if (!nb) {
-				r = cap > CTL_POLICY_MAX_INPUT ? -EFBIG : -ENOMEM;
+				r = -ENOMEM;
 				goto out;
 			}
 			buf = nb;
@@ -432,10 +433,10 @@ static int read_file(const char *path, char **ret, size_t *ret_len)
 		if (n == 0)
 			break;
 		len += (size_t)n;
-	}
-	if (len > CTL_POLICY_MAX_INPUT) {
-		r = -EFBIG;
-		goto out;
+		if (len > CTL_POLICY_MAX_INPUT) { /* a pipe, or a file that grew */
+			r = -EFBIG;
+			goto out;
+		}
 	}
 	*ret = buf;
 	*ret_len = len;

@@ -18,14 +18,16 @@
 
 struct ctl_policy;
 
-/* One message per call, "FILE:LINE:COL: message" (no newline). */
+/* One message per call, "FILE:LINE:COL: message", or "FILE: message" for
+ * the whole file (no newline). */
 typedef void (*ctl_policy_error_fn)(void *ctx, const char *msg);
 
 /*
  * Read @nfiles files (YAML or JSON, each one or more documents) into one
  * document set. Returns 0 and sets *@ret; -EINVAL when some document has an
  * error (every error is reported); -errno when a file can't be read (also
- * reported); -ENOMEM.
+ * reported); -ENOMEM. A file larger than 16 MiB gives -EFBIG. @err may be
+ * NULL; *@ret is untouched on failure. Thread-safe.
  */
 int ctl_policy_load(const char *const *files, size_t nfiles, ctl_policy_error_fn err,
 		    void *err_ctx, struct ctl_policy **ret);

@@ -1082,7 +1082,8 @@ static int build_index(struct build *b)
 	struct dpi_policy *p = b->p;
 	uint32_t nslots = 0;
 
-	qsort(b->ent, b->nent, sizeof(*b->ent), ent_cmp);
+	if (b->nent)
+		qsort(b->ent, b->nent, sizeof(*b->ent), ent_cmp);
 	p->refs = malloc(sizeof(*p->refs) * (b->nent + 1));
 	if (!p->refs)
 		return -ENOMEM;

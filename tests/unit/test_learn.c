@@ -3,7 +3,10 @@
  * test_learn - the learner (ctl_learn.h): hand-built events in, WorkloadPolicy
  * YAML out. One small case is compared as text; the others read the output
  * back with libfyaml and look at the values, so that they test what was
- * learned rather than how libfyaml lays it out.
+ * learned rather than how libfyaml lays it out. Every output must also load
+ * with the policy loader and compile (ctl_policy_load_mem(),
+ * dpi_policy_new()); test_roundtrip() checks the loaded structures and the
+ * decisions a dpi worker takes with them.
  */
 #include <arpa/inet.h>
 #include <libfyaml.h>
@@ -14,7 +17,9 @@
 
 #include "bh_test.h"
 #include "bulkhead/bh_policy.h"
+#include "bulkhead/dpi.h"
 #include "ctl_learn.h"
+#include "ctl_policy.h"
 
 /* ---- events ---------------------------------------------------------- */
 
@@ -156,6 +161,53 @@ static const struct bh_workload_ref bare = {"bare-1", NULL, 0};
 
 /* ---- output ------------------------------------------------------------ */
 
+static void load_error(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "loader: %s\n", msg);
+}
+
+static void compile_error(void *ctx, bool warning, const char *msg)
+{
+	unsigned *errors = ctx;
+
+	/* Without Workload documents every selector names labels no
+	 * workload has: those warnings are expected here. */
+	if (warning)
+		return;
+	(*errors)++;
+	fprintf(stderr, "compiler: %s\n", msg);
+}
+
+static void compile_any(void *ctx, bool warning, const char *msg)
+{
+	unsigned *n = ctx;
+
+	(*n)++;
+	fprintf(stderr, "compiler: %s: %s\n", warning ? "warning" : "error", msg);
+}
+
+/* @yaml loads and compiles; returns the loaded set (free it). */
+static struct ctl_policy *load(const char *yaml)
+{
+	struct ctl_policy *p = NULL;
+	struct dpi_policy *dp = NULL;
+	unsigned errors = 0;
+	int r = ctl_policy_load_mem("learned.yaml", yaml, strlen(yaml), load_error, NULL, &p);
+
+	CHECK_EQ(r, 0);
+	if (r < 0) {
+		fprintf(stderr, "the learned policy doesn't load:\n%s", yaml);
+		return NULL;
+	}
+	r = dpi_policy_new(ctl_policy_doc(p), compile_error, &errors, &dp);
+	CHECK_EQ(r, 0);
+	CHECK_EQ(errors, 0);
+	dpi_policy_free(dp);
+	return p;
+}
+
+/* The learned YAML; checked to load and compile. */
 static char *learned(struct ctl_learn *l)
 {
 	char *buf = NULL, err[256];
@@ -170,6 +222,7 @@ static char *learned(struct ctl_learn *l)
 	if (r)
 		fprintf(stderr, "ctl_learn_write: %s\n", err);
 	fclose(f);
+	ctl_policy_free(load(buf));
 	return buf;
 }
 
@@ -794,6 +847,8 @@ static void test_selectors(void)
 	static const struct bh_workload_ref k8s = {"k8s-fe", k8s_labels, 1};
 	static const struct bh_kv odd_labels[] = {{.key = "app", .value = "true"}};
 	static const struct bh_workload_ref odd = {"odd-1", odd_labels, 1};
+	static const struct bh_kv caps_labels[] = {{.key = "app", .value = "Billing_Svc.v2"}};
+	static const struct bh_workload_ref caps = {"billing-1", caps_labels, 1};
 	struct ctl_learn *l;
 	struct docs ds;
 	struct fy_document *d;
@@ -805,9 +860,14 @@ static void test_selectors(void)
 	feed(l, ev_flow(&batch, BATCH, &api, API, 80, IPPROTO_TCP, "unknown"));
 	feed(l, ev_flow(&k8s, "10.0.0.6", &api, API, 80, IPPROTO_TCP, "unknown"));
 	feed(l, ev_flow(&odd, "10.0.0.7", &api, API, 80, IPPROTO_TCP, "unknown"));
+	feed(l, ev_flow(&caps, "10.0.0.8", &api, API, 80, IPPROTO_TCP, "unknown"));
 	out = learned(l);
 	read_docs(out, &ds);
-	CHECK_EQ(ds.n, 5);
+	CHECK_EQ(ds.n, 6);
+	/* Names as the loader takes them; the selector keeps the value. */
+	d = policy(&ds, "learned-billing-svc.v2");
+	CHECK_STR(at(d, "/spec/selector/matchLabels/app"), "Billing_Svc.v2");
+	CHECK_STR(at(d, "/spec/egress/0/name"), "learned-orders-api-80-tcp");
 	d = policy(&ds, "learned-frontend");
 	CHECK_EQ(count_at(d, "/spec/selector/matchLabels"), 1);
 	CHECK_STR(at(d, "/spec/selector/matchLabels/app"), "frontend");
@@ -822,14 +882,15 @@ static void test_selectors(void)
 	CHECK_STR(at(d, "/spec/selector/matchLabels/app"), "true");
 	CHECK(strstr(out, "app: 'true'\n") || strstr(out, "app: \"true\"\n"));
 	d = policy(&ds, "learned-orders-api");
-	CHECK_EQ(count_at(d, "/spec/ingress"), 4);
+	CHECK_EQ(count_at(d, "/spec/ingress"), 5);
 	CHECK_STR(at(d, "/spec/ingress/0/name"), "learned-batch-data-80-tcp");
-	CHECK_STR(at(d, "/spec/ingress/1/name"), "learned-frontend-80-tcp");
-	CHECK_STR(at(d, "/spec/ingress/1/from/0/selector/matchLabels/app"), "frontend");
-	CHECK_STR(at(d, "/spec/ingress/2/name"), "learned-frontend-80-tcp-2");
-	CHECK_STR(at(d, "/spec/ingress/2/from/0/selector/matchLabels/'app.kubernetes.io/name'"),
+	CHECK_STR(at(d, "/spec/ingress/1/name"), "learned-billing-svc.v2-80-tcp");
+	CHECK_STR(at(d, "/spec/ingress/2/name"), "learned-frontend-80-tcp");
+	CHECK_STR(at(d, "/spec/ingress/2/from/0/selector/matchLabels/app"), "frontend");
+	CHECK_STR(at(d, "/spec/ingress/3/name"), "learned-frontend-80-tcp-2");
+	CHECK_STR(at(d, "/spec/ingress/3/from/0/selector/matchLabels/'app.kubernetes.io/name'"),
 		  "frontend");
-	CHECK_STR(at(d, "/spec/ingress/3/name"), "learned-true-80-tcp");
+	CHECK_STR(at(d, "/spec/ingress/4/name"), "learned-true-80-tcp");
 	free_docs(&ds);
 	free(out);
 	ctl_learn_free(l);
@@ -918,6 +979,194 @@ static void test_order(void)
 	ctl_learn_free(b);
 }
 
+/* ---- round trip ---------------------------------------------------------- */
+
+static const char workloads_yaml[] =
+	"apiVersion: bulkhead/v1\nkind: Workload\nmetadata: {name: frontend-1}\n"
+	"labels: {app: frontend, team: web}\naddresses: [10.0.0.1]\n---\n"
+	"apiVersion: bulkhead/v1\nkind: Workload\nmetadata: {name: orders-api-1}\n"
+	"labels: {app: orders-api}\naddresses: [10.0.0.2, \"fd00::2\"]\n---\n"
+	"apiVersion: bulkhead/v1\nkind: Workload\nmetadata: {name: orders-pg-0}\n"
+	"labels: {app.kubernetes.io/name: orders-pg, tier: db}\naddresses: [10.0.0.3]\n---\n";
+
+static const struct bh_policy *find_policy(const struct bh_policy_doc *d, const char *name)
+{
+	for (uint32_t i = 0; i < d->npolicies; i++)
+		if (!strcmp(d->policies[i].name, name))
+			return &d->policies[i];
+	return NULL;
+}
+
+static bool sel_is(const struct bh_selector *s, const char *key, const char *value)
+{
+	return s->nlabels == 1 && s->nexprs == 0 && !strcmp(s->labels[0].key, key) &&
+	       !strcmp(s->labels[0].value, value);
+}
+
+static bool port_is(const struct bh_rule *r, uint16_t port, uint8_t proto)
+{
+	return r->nports == 1 && r->ports[0].port == port && !r->ports[0].end_port &&
+	       r->ports[0].proto == proto;
+}
+
+/* The L3/L4 decision for a flow @cip -> @sip:@port under @dp. */
+static enum bh_action decide(struct dpi_worker *w, const char *cip, const char *sip,
+			     uint16_t port, uint8_t proto)
+{
+	union bh_addr c, s;
+	struct dpi_flow *slot = NULL;
+	struct dpi_flow_meta m = {.ipproto = proto, .client_port = 40000, .server_port = port};
+	const struct bh_verdict *v;
+	enum bh_action a;
+
+	addr(&c, cip);
+	addr(&s, sip);
+	m.client_addr = c.b;
+	m.server_addr = s.b;
+	v = dpi_flow_open(w, &slot, NULL, &m);
+	a = v ? v->action : BH_ACT__MAX;
+	dpi_flow_discard(w, &slot);
+	return a;
+}
+
+static void test_roundtrip(void)
+{
+	static const struct bh_str tabs[] = {{"orders", 6}, {"order_items", 11}};
+	static const struct bh_sql_command q[] = {
+		{"SELECT", tabs, 2}, {"INSERT", tabs, 1}, {"BEGIN", NULL, 0}, {"COMMIT", NULL, 0}};
+	struct ctl_learn *l;
+	struct ctl_policy *p;
+	const struct bh_policy_doc *doc;
+	const struct bh_policy *pol;
+	const struct bh_rule *r;
+	struct dpi_policy *dp = NULL;
+	struct dpi_worker *w = NULL;
+	struct dpi_ops ops = {0};
+	unsigned errors = 0;
+	char *out, *all;
+
+	CHECK_EQ(ctl_learn_new(&l), 0);
+	feed(l, ev_flow(&fe1, FE, &api, API, 8080, IPPROTO_TCP, "http"));
+	feed(l, ev_http(&fe1, FE, &api, API, 8080, "GET", "/v1/orders/17"));
+	feed(l, ev_http(&fe1, FE, &api, API, 8080, "POST", "/v1/orders/18"));
+	feed(l, ev_http(&fe1, FE, &api, API, 8080, "GET", "/static/app.v2+(x).js"));
+	feed(l, ev_flow(&api, API, &pg, PG, 5432, IPPROTO_TCP, "pgsql"));
+	feed(l, ev_sql(&api, API, &pg, PG, q, 4));
+	feed(l, ev_flow(&api, API, NULL, "192.0.2.53", 53, IPPROTO_UDP, "dns"));
+	feed(l, ev_dns(&api, API, NULL, "192.0.2.53", "api.example.com", false));
+	feed(l, ev_flow(NULL, "2001:db8::7", &api, "fd00::2", 443, IPPROTO_TCP, "tls"));
+	out = learned(l);
+	all = malloc(strlen(workloads_yaml) + strlen(out) + 1);
+	if (!all)
+		abort();
+	memcpy(all, workloads_yaml, strlen(workloads_yaml));
+	memcpy(all + strlen(workloads_yaml), out, strlen(out) + 1);
+	p = load(all);
+	if (!p)
+		goto out;
+	doc = ctl_policy_doc(p);
+	CHECK_EQ(doc->nworkloads, 3);
+	CHECK_EQ(doc->npolicies, 3);
+
+	pol = find_policy(doc, "learned-orders-api");
+	CHECK(pol);
+	if (!pol)
+		goto out;
+	CHECK(sel_is(&pol->selector, "app", "orders-api"));
+	CHECK_EQ(pol->mode, BH_MODE_PROTECT);
+	CHECK(pol->has_ingress && pol->has_egress);
+	CHECK_EQ(pol->ningress, 2);
+	CHECK_EQ(pol->negress, 2);
+	r = &pol->ingress[0];
+	CHECK_STR(r->name, "learned-2001-db8--7-128-443-tcp");
+	CHECK(r->has_peers && r->npeers == 1 && r->peers[0].kind == BH_PEER_CIDR);
+	if (r->npeers == 1) {
+		union bh_addr a;
+
+		addr(&a, "2001:db8::7");
+		CHECK_EQ(r->peers[0].cidr.plen, 128);
+		CHECK(!memcmp(r->peers[0].cidr.net.b, a.b, 16));
+	}
+	CHECK(port_is(r, 443, IPPROTO_TCP));
+	CHECK(!r->has_l7);
+	r = &pol->ingress[1];
+	CHECK_STR(r->name, "learned-frontend-8080-tcp");
+	CHECK(r->npeers == 1 && r->peers[0].kind == BH_PEER_SELECTOR &&
+	      sel_is(&r->peers[0].sel, "app", "frontend"));
+	CHECK(port_is(r, 8080, IPPROTO_TCP));
+	CHECK(r->has_l7);
+	CHECK_EQ(r->nhttp, 2);
+	if (r->nhttp == 2) {
+		CHECK_STR(r->http[0].method, "GET");
+		CHECK_STR(r->http[0].path, "/static/app\\.v2\\+\\(x\\)\\.js");
+		CHECK_STR(r->http[1].method, "GET|POST");
+		CHECK_STR(r->http[1].path, "/v1/orders/[0-9]+");
+		CHECK(!r->http[1].host && !r->http[1].nheaders);
+	}
+	r = &pol->egress[0];
+	CHECK_STR(r->name, "learned-192.0.2.53-32-53-udp");
+	CHECK(r->npeers == 1 && r->peers[0].kind == BH_PEER_CIDR);
+	if (r->npeers == 1) {
+		union bh_addr a;
+
+		addr(&a, "192.0.2.53");
+		CHECK_EQ(r->peers[0].cidr.plen, 96 + 32);
+		CHECK(!memcmp(r->peers[0].cidr.net.b, a.b, 16));
+	}
+	CHECK(port_is(r, 53, IPPROTO_UDP));
+	CHECK_EQ(r->ndns, 1);
+	if (r->ndns == 1) {
+		CHECK_STR(r->dns[0].match_name, "api.example.com");
+		CHECK(!r->dns[0].match_pattern);
+	}
+	r = &pol->egress[1];
+	CHECK_STR(r->name, "learned-orders-pg-5432-tcp");
+	CHECK(r->npeers == 1 && sel_is(&r->peers[0].sel, "app.kubernetes.io/name", "orders-pg"));
+	CHECK_EQ(r->nsql, 3);
+	if (r->nsql == 3) {
+		CHECK(r->sql[0].nstatements == 2 && !r->sql[0].ntables);
+		CHECK_STR(r->sql[0].statements[0], "BEGIN");
+		CHECK_STR(r->sql[0].statements[1], "COMMIT");
+		CHECK(r->sql[1].nstatements == 1 && r->sql[1].ntables == 1);
+		CHECK_STR(r->sql[1].statements[0], "INSERT");
+		CHECK_STR(r->sql[1].tables[0], "orders");
+		CHECK(r->sql[2].nstatements == 1 && r->sql[2].ntables == 2);
+		CHECK_STR(r->sql[2].statements[0], "SELECT");
+		CHECK_STR(r->sql[2].tables[0], "order_items");
+		CHECK_STR(r->sql[2].tables[1], "orders");
+	}
+	pol = find_policy(doc, "learned-orders-pg");
+	CHECK(pol && sel_is(&pol->selector, "app.kubernetes.io/name", "orders-pg"));
+	CHECK(pol && pol->ningress == 1 && pol->has_egress && pol->negress == 0);
+	pol = find_policy(doc, "learned-frontend");
+	CHECK(pol && pol->has_ingress && pol->ningress == 0 && pol->negress == 1);
+
+	/* With the workloads, the set compiles without a warning, and it
+	 * allows the flows seen and nothing else. */
+	CHECK_EQ(dpi_policy_new(doc, compile_any, &errors, &dp), 0);
+	CHECK_EQ(errors, 0);
+	if (!dp)
+		goto out;
+	CHECK_EQ(dpi_worker_new(&ops, &w), 0);
+	CHECK_EQ(dpi_worker_set_policy(w, dp), 0);
+	CHECK_EQ(decide(w, FE, API, 8080, IPPROTO_TCP), BH_ACT_ALLOW);
+	CHECK_EQ(decide(w, API, PG, 5432, IPPROTO_TCP), BH_ACT_ALLOW);
+	CHECK_EQ(decide(w, API, "192.0.2.53", 53, IPPROTO_UDP), BH_ACT_ALLOW);
+	CHECK_EQ(decide(w, "2001:db8::7", "fd00::2", 443, IPPROTO_TCP), BH_ACT_ALLOW);
+	CHECK_EQ(decide(w, API, FE, 8080, IPPROTO_TCP), BH_ACT_DENY);           /* reversed */
+	CHECK_EQ(decide(w, FE, API, 8081, IPPROTO_TCP), BH_ACT_DENY);           /* other port */
+	CHECK_EQ(decide(w, API, "192.0.2.53", 53, IPPROTO_TCP), BH_ACT_DENY);   /* other proto */
+	CHECK_EQ(decide(w, FE, PG, 5432, IPPROTO_TCP), BH_ACT_DENY);            /* other client */
+	CHECK_EQ(decide(w, "2001:db8::8", "fd00::2", 443, IPPROTO_TCP), BH_ACT_DENY);
+out:
+	dpi_worker_free(w);
+	dpi_policy_free(dp);
+	ctl_policy_free(p);
+	free(all);
+	free(out);
+	ctl_learn_free(l);
+}
+
 static void test_write_error(void)
 {
 	struct ctl_learn *l;
@@ -952,6 +1201,7 @@ int main(void)
 	RUN(test_icmp);
 	RUN(test_selectors);
 	RUN(test_order);
+	RUN(test_roundtrip);
 	RUN(test_write_error);
 	return bh_test_summary();
 }
