@@ -531,6 +531,7 @@ static int measure_child(unsigned n, double secs, struct result *r)
 
 	if (pipe(fds) < 0)
 		return -errno;
+	fflush(stdout); /* or the child's exit could write it twice */
 	pid = fork();
 	if (pid < 0)
 		return -errno;

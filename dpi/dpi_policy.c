@@ -238,11 +238,17 @@ static void mask_addr(union bh_addr *a, uint8_t plen)
 	}
 }
 
+/* Every input bit reaches the low bits the table uses: IPv4-mapped
+ * addresses differ only in their last four bytes. */
 static uint32_t addr_hash(const union bh_addr *a, uint8_t plen)
 {
-	uint64_t h = (a->q[0] * 0x9e3779b97f4a7c15ULL) ^ (a->q[1] + plen) * 0xc2b2ae3d27d4eb4fULL;
+	uint64_t h = a->q[0] * 0x9e3779b97f4a7c15ULL ^ a->q[1] ^ plen;
 
-	h ^= h >> 31;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	return (uint32_t)h;
 }
 
