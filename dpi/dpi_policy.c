@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dpi_hs.h"
 #include "dpi_policy_int.h"
@@ -660,41 +662,24 @@ static int dns_regex(const char *pat, char *out, size_t n)
 	return 0;
 }
 
-/* Compile every class; a pattern Hyperscan refuses is reported at its
- * place and left out, so every bad one is named in one pass. */
-static int compile_class(struct build *b, enum pol_class c)
+/* The patterns of class @c as Hyperscan sees them: anchored at both ends
+ * (whole-field match), DNS patterns translated. */
+static int wrap_class(struct build *b, enum pol_class c, struct dpi_hs_pattern *hp,
+		      char **wrapped)
 {
-	struct dpi_policy *p = b->p;
-	uint32_t n = p->npat[c];
-	struct dpi_hs_pattern *hp;
-	char **wrapped;
-	int r = 0;
-
-	if (!n)
-		return 0;
-	hp = calloc(n, sizeof(*hp));
-	wrapped = calloc(n, sizeof(*wrapped));
-	if (!hp || !wrapped) {
-		free(hp);
-		free(wrapped);
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < b->p->npat[c]; i++) {
 		const struct pattern *pt = &b->pat[c][i];
 		size_t len = strlen(pt->expr) * 4 + 64;
 
 		wrapped[i] = malloc(len);
-		if (!wrapped[i]) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (!wrapped[i])
+			return -ENOMEM;
 		if (c == PC_DNS) {
 			char *tmp = malloc(len * 5);
 
 			if (!tmp || dns_regex(pt->expr, tmp, len * 5) < 0) {
 				free(tmp);
-				r = -ENOMEM;
-				goto out;
+				return -ENOMEM;
 			}
 			snprintf(wrapped[i], len, "\\A(?:%s)\\z", tmp);
 			free(tmp);
@@ -706,15 +691,24 @@ static int compile_class(struct build *b, enum pol_class c)
 							 DPI_HS_DOTALL,
 						.id = i};
 	}
-	for (uint32_t live = n;;) {
+	return 0;
+}
+
+/* A class that didn't compile: find every pattern Hyperscan refuses, one
+ * compile at a time, and report each at its place. */
+static void report_bad(struct build *b, enum pol_class c, struct dpi_hs_pattern *hp, uint32_t n)
+{
+	for (uint32_t live = n; live;) {
+		struct dpi_hs_db *db = NULL;
 		char err[256];
 		unsigned bad;
+		int r = dpi_hs_compile(hp, live, false, &db, err, sizeof(err));
 
-		r = dpi_hs_compile(hp, live, false, &p->db[c], err, sizeof(err));
+		dpi_hs_db_free(db);
 		if (r != -EINVAL || sscanf(err, "pattern %u:", &bad) != 1 || bad >= n) {
 			if (r == -EINVAL)
 				report(b, false, NULL, "policy regexes: %s", err);
-			break;
+			return;
 		}
 		{
 			const struct pattern *pt = &b->pat[c][bad];
@@ -728,18 +722,102 @@ static int compile_class(struct build *b, enum pol_class c)
 				hp[i] = hp[--live];
 				break;
 			}
-		if (!live) {
-			r = 0;
-			break;
+	}
+}
+
+/* One Hyperscan database to build: a class, or a slice of a large one. */
+struct cjob {
+	enum pol_class c;
+	const struct dpi_hs_pattern *hp;
+	uint32_t n;
+	struct dpi_hs_db *db;
+	int r;
+	pthread_t th;
+	bool started;
+};
+
+static void *cjob_run(void *arg)
+{
+	struct cjob *j = arg;
+	char err[256];
+
+	j->r = dpi_hs_compile(j->hp, j->n, false, &j->db, err, sizeof(err));
+	return NULL;
+}
+
+/* Classes this large are compiled in slices, one per CPU, in parallel:
+ * Hyperscan's compile time is nearly all of a large policy's. */
+#define POL_SLICE_MIN 2048
+
+static unsigned plan_jobs(struct build *b, struct dpi_hs_pattern *const hp[PC__MAX],
+			  struct cjob *jobs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned nj = 0;
+
+	if (cpus < 1)
+		cpus = 1;
+	if (cpus > POL_SLICES)
+		cpus = POL_SLICES;
+	for (unsigned c = 0; c < PC__MAX; c++) {
+		uint32_t n = b->p->npat[c];
+		uint32_t k = n >= POL_SLICE_MIN ? (uint32_t)cpus : 1;
+
+		for (uint32_t i = 0; n && i < k; i++) {
+			uint32_t lo = (uint32_t)((uint64_t)n * i / k);
+			uint32_t hi = (uint32_t)((uint64_t)n * (i + 1) / k);
+
+			jobs[nj++] = (struct cjob){.c = c, .hp = hp[c] + lo, .n = hi - lo};
 		}
 	}
-	if (r == -EINVAL)
-		r = 0; /* reported */
+	return nj;
+}
+
+static int compile_classes(struct build *b)
+{
+	struct dpi_policy *p = b->p;
+	struct dpi_hs_pattern *hp[PC__MAX] = {0};
+	char **wrapped[PC__MAX] = {0};
+	struct cjob jobs[PC__MAX * POL_SLICES];
+	bool reported[PC__MAX] = {false};
+	unsigned nj;
+	int r = 0;
+
+	for (unsigned c = 0; c < PC__MAX && !r; c++) {
+		hp[c] = calloc(p->npat[c] + 1, sizeof(**hp));
+		wrapped[c] = calloc(p->npat[c] + 1, sizeof(**wrapped));
+		r = !hp[c] || !wrapped[c] ? -ENOMEM : wrap_class(b, c, hp[c], wrapped[c]);
+	}
+	if (r)
+		goto out;
+	nj = plan_jobs(b, hp, jobs);
+	for (unsigned i = 1; i < nj; i++)
+		jobs[i].started = !pthread_create(&jobs[i].th, NULL, cjob_run, &jobs[i]);
+	for (unsigned i = 0; i < nj; i++)
+		if (!jobs[i].started)
+			cjob_run(&jobs[i]);
+	for (unsigned i = 1; i < nj; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].th, NULL);
+	for (unsigned i = 0; i < nj; i++) {
+		enum pol_class c = jobs[i].c;
+
+		if (jobs[i].r == -ENOMEM)
+			r = -ENOMEM;
+		if (jobs[i].r == 0) {
+			p->db[c][p->ndb[c]++] = jobs[i].db;
+		} else if (jobs[i].r == -EINVAL && !reported[c]) {
+			reported[c] = true;
+			report_bad(b, c, hp[c], p->npat[c]);
+		}
+	}
 out:
-	for (uint32_t i = 0; i < n; i++)
-		free(wrapped[i]);
-	free(wrapped);
-	free(hp);
+	for (unsigned c = 0; c < PC__MAX; c++) {
+		for (uint32_t i = 0; wrapped[c] && i < p->npat[c]; i++)
+			free(wrapped[c][i]);
+		free(wrapped[c]);
+		free(hp[c]);
+	}
 	return r;
 }
 
@@ -1272,9 +1350,8 @@ int dpi_policy_new(const struct bh_policy_doc *doc, dpi_policy_error_fn err, voi
 	    (e = add_policies(&b)) < 0)
 		goto fail;
 	check_cross_shadow(&b);
-	for (unsigned c = 0; c < PC__MAX && !b.errors; c++)
-		if ((e = compile_class(&b, c)) < 0)
-			goto fail;
+	if (!b.errors && (e = compile_classes(&b)) < 0)
+		goto fail;
 	if (b.errors) {
 		e = -EINVAL;
 		goto fail;
@@ -1291,7 +1368,7 @@ int dpi_policy_new(const struct bh_policy_doc *doc, dpi_policy_error_fn err, voi
 					b.p->rules[i].nsql;
 	for (unsigned c = 0; c < PC__MAX; c++) {
 		b.p->info.regexes += b.p->npat[c];
-		b.p->info.hs_databases += b.p->db[c] != NULL;
+		b.p->info.hs_databases += b.p->ndb[c];
 	}
 	b.p->info.compile_us = now_us() - t0;
 	build_free(&b);
@@ -1308,7 +1385,8 @@ void dpi_policy_free(struct dpi_policy *p)
 	if (!p)
 		return;
 	for (unsigned c = 0; c < PC__MAX; c++)
-		dpi_hs_db_free(p->db[c]);
+		for (unsigned i = 0; i < p->ndb[c]; i++)
+			dpi_hs_db_free(p->db[c][i]);
 	free(p->rules);
 	free(p->refs);
 	free(p->idx);

@@ -46,11 +46,14 @@ int dpi_worker_set_policy(struct dpi_worker *w, const struct dpi_policy *p)
 		if (!s)
 			return -ENOMEM;
 		for (unsigned c = 0; c < PC__MAX; c++) {
-			if (!p->db[c])
+			if (!p->ndb[c])
 				continue;
 			s->stamp[c] = calloc(p->npat[c], sizeof(uint32_t));
-			if (!s->stamp[c] || dpi_hs_scratch_fit(&s->hs, p->db[c]) < 0)
+			if (!s->stamp[c])
 				goto nomem;
+			for (unsigned i = 0; i < p->ndb[c]; i++)
+				if (dpi_hs_scratch_fit(&s->hs, p->db[c][i]) < 0)
+					goto nomem;
 		}
 	}
 	if (w->ps) {
@@ -283,7 +286,7 @@ static uint32_t scan(struct dpi_worker *w, enum pol_class c, const uint8_t *s, s
 	struct dpi_policy_scratch *ps = w->ps;
 	struct scan_ctx sc;
 
-	if (!w->pol->db[c])
+	if (!w->pol->ndb[c])
 		return 0;
 	if (++ps->epoch == 0) { /* wrapped: forget every old stamp */
 		for (unsigned k = 0; k < PC__MAX; k++)
@@ -292,7 +295,8 @@ static uint32_t scan(struct dpi_worker *w, enum pol_class c, const uint8_t *s, s
 		ps->epoch = 1;
 	}
 	sc = (struct scan_ctx){ps->stamp[c], ps->epoch};
-	dpi_hs_scan(w->pol->db[c], ps->hs, s, n, on_match, &sc);
+	for (unsigned i = 0; i < w->pol->ndb[c]; i++)
+		dpi_hs_scan(w->pol->db[c][i], ps->hs, s, n, on_match, &sc);
 	return ps->epoch;
 }
 

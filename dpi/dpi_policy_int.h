@@ -147,6 +147,9 @@ struct pol_addr {
 
 struct dpi_hs_db;
 
+/* A large class is compiled as up to this many databases in parallel. */
+#define POL_SLICES 8
+
 struct dpi_policy {
 	struct pol_arena *arena;
 	struct pol_wl *wl;
@@ -164,7 +167,8 @@ struct dpi_policy {
 	uint32_t nplens;
 	uint32_t nverbs;
 	const char **verbs;      /* statement kinds named by some rule */
-	struct dpi_hs_db *db[PC__MAX];
+	struct dpi_hs_db *db[PC__MAX][POL_SLICES]; /* a class, in slices */
+	uint32_t ndb[PC__MAX];
 	uint32_t npat[PC__MAX];
 	unsigned sig_sets;
 	struct dpi_policy_info info;

@@ -694,6 +694,60 @@ static void test_signatures(void)
 	dpi_sigs_free(s);
 }
 
+/* A class past POL_SLICE_MIN regexes is compiled in slices: every slice
+ * matches, and a bad regex in any of them is named at its place. */
+static void test_many_regexes(void)
+{
+	enum { N = 2500 };
+	size_t cap = N * 48 + 4096, n;
+	char *doc = malloc(cap);
+	struct dpi_policy *p;
+	unsigned bad_line;
+
+	if (!doc)
+		abort();
+	for (int pass = 0; pass < 2; pass++) {
+		/* the document without its closing "---" line */
+		n = (size_t)snprintf(doc, cap, "%s", API_HTTP("")) - 4;
+		bad_line = 0;
+		for (int i = 0; i < N; i++) {
+			bool bad = pass == 1 && i == N - 7;
+
+			n += (size_t)snprintf(doc + n, cap - n, "      - {path: \"/s%d/%s\"}\n", i,
+					      bad ? "(a)\\\\1" : "[0-9]+");
+			if (bad) {
+				bad_line = 1;
+				for (const char *c = doc; c < doc + n - 1; c++)
+					bad_line += *c == '\n';
+			}
+		}
+		p = compile(doc);
+		if (pass == 0) {
+			CHECK(p != NULL);
+			if (!p) {
+				fprintf(stderr, "%s\n", first_err);
+				continue;
+			}
+			CHECK_V(req(p, "GET /s0/1 HTTP/1.1\r\nHost: a\r\n\r\n"), ALLOW, "from-web");
+			CHECK_V(req(p, "GET /s1300/12 HTTP/1.1\r\nHost: a\r\n\r\n"), ALLOW, "from-web");
+			CHECK_V(req(p, "GET /s2499/7 HTTP/1.1\r\nHost: a\r\n\r\n"), ALLOW, "from-web");
+			CHECK_V(req(p, "GET /s2499/x HTTP/1.1\r\nHost: a\r\n\r\n"), DENY, "l7-no-match");
+			CHECK_V(req(p, "GET /s2500/1 HTTP/1.1\r\nHost: a\r\n\r\n"), DENY, "l7-no-match");
+			dpi_policy_free(p);
+		} else {
+			char want[32];
+
+			snprintf(want, sizeof(want), "t.yaml:%u:", bad_line);
+			CHECK(p == NULL);
+			CHECK(!strncmp(first_err, want, strlen(want)) && strstr(first_err, "Hyperscan"));
+			if (strncmp(first_err, want, strlen(want)))
+				fprintf(stderr, "  want %s, got %s\n", want, first_err);
+			dpi_policy_free(p);
+		}
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	RUN(test_default_deny);
@@ -706,5 +760,6 @@ int main(void)
 	RUN(test_sql);
 	RUN(test_unparsed);
 	RUN(test_signatures);
+	RUN(test_many_regexes);
 	return bh_test_summary();
 }
