@@ -80,7 +80,8 @@ static void report(struct dpi_worker *w, void *cookie, enum dpi_sql_dialect dial
 		}
 		dpi_inspect_sql(w, cookie, dialect, text, &ev);
 	}
-	if (dpi_pol_sql(w, w->cur, cookie, &ev.sql, incomplete, &v))
+	/* The parser's cut, not the event's copy: the analysis saw it all. */
+	if (dpi_pol_sql(w, w->cur, cookie, &ev.sql, incomplete || truncated, &v))
 		ev.verdict = &v;
 	dpi_record(w, cookie, &ev);
 }

@@ -589,7 +589,7 @@ bool dpi_pol_sql(struct dpi_worker *w, struct dpi_flow *f, void *cookie, const s
 		return false;
 	/* A table list that may be incomplete can't be held against table
 	 * rules. */
-	if (incomplete || s->truncated) {
+	if (incomplete) {
 		dpi_pol_unparsed(w, f, cookie, "policy.sql_incomplete");
 		if (f->pol.dropped) {
 			*v = f->pol.v;

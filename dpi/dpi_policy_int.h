@@ -206,7 +206,8 @@ struct dpi_http_request;
 
 /* The hooks of dpi/ (dpi_policy_eval.c). The transaction ones return false
  * when no policy decides the flow (@v untouched); they call the worker's
- * verdict op for DENY, AUDIT and LEARN. */
+ * verdict op for DENY, AUDIT and LEARN. dpi_pol_sql's @incomplete: the text
+ * was cut or its tables may not all be known (DPI_SQL_F_INCOMPLETE). */
 const struct bh_verdict *dpi_pol_open(struct dpi_worker *w, struct dpi_flow *f,
 				      const struct dpi_flow_meta *m);
 bool dpi_pol_http(struct dpi_worker *w, struct dpi_flow *f, void *cookie,

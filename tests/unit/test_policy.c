@@ -235,13 +235,17 @@ static struct bh_verdict dns(const struct dpi_policy *p, const char *c, const ch
 static struct bh_verdict sql(const struct dpi_policy *p, const char *sqltext)
 {
 	struct tf t;
-	uint8_t buf[2048];
-	size_t n = bh_pg_query(buf, sqltext);
+	uint8_t *buf = malloc(strlen(sqltext) + 64);
+	size_t n;
 	struct bh_verdict v = {.action = BH_ACT__MAX};
 
+	if (!buf)
+		abort();
+	n = bh_pg_query(buf, sqltext);
 	tf_open(&t, p, NULL, "10.0.0.2", "10.0.0.5", IPPROTO_TCP, 5432);
 	tf_send(&t, 0, buf, n);
 	tf_close(&t);
+	free(buf);
 	for (int i = 0; i < t.c.n && i < MAXR; i++)
 		if (t.c.type[i] == BH_EV_SQL && t.c.has_v[i])
 			v = t.c.v[i];
@@ -575,6 +579,22 @@ static void test_sql(void)
 	CHECK_V(sql(p, "SELECT * FROM catalog"), DENY, "l7-no-match"); /* public.catalog */
 	CHECK_V(sql(p, "SELECT * FROM shop.catalog"), ALLOW, "to-pg");
 	CHECK_V(sql(p, "SELECT * FROM public.orders"), ALLOW, "to-pg");
+	/* A long statement is decided whole; one longer than the parser holds
+	 * (DPI_MAX_PENDING, 64 KiB) can't be, and is unparsed. */
+	for (size_t cap = 60000; cap <= 100000; cap += 40000) {
+		char *big = malloc(cap);
+
+		if (!big)
+			abort();
+		strcpy(big, "INSERT INTO orders VALUES (0)");
+		for (size_t n = strlen(big); n + 8 < cap - 1;)
+			n += (size_t)snprintf(big + n, cap - n, ",(%zu)", n % 1000);
+		if (cap < 64 * 1024)
+			CHECK_V(sql(p, big), ALLOW, "to-pg");
+		else
+			CHECK_V(sql(p, big), DENY, "unparsed");
+		free(big);
+	}
 	dpi_policy_free(p);
 }
 
