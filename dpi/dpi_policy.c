@@ -635,35 +635,93 @@ static int add_match(struct build *b, enum pol_class c, const char *s, unsigned 
 	return 0;
 }
 
-/* DNS pattern: '*' is one or more whole labels. */
-static int dns_regex(const char *pat, char *out, size_t n)
+/* DNS pattern @pat (lower-cased, no trailing dot, '*' a whole label: the
+ * loader checked) into labels. */
+static int dns_labels(struct build *b, const char *pat, struct pol_dns *d)
 {
-	size_t o = 0;
+	uint32_t n = 1, k = 0;
+	struct pol_dlabel *lab;
 
-	for (const char *s = pat; *s; s++) {
-		const char *piece;
-		char esc[5];
+	for (const char *c = pat; *c; c++)
+		n += (*c == '.') + (*c == '*');
+	lab = arena_alloc(&b->p->arena, sizeof(*lab) * n);
+	if (!lab)
+		return -ENOMEM;
+	for (const char *c = pat; *c;) {
+		size_t len = strcspn(c, ".");
 
-		if (*s == '*')
-			piece = "[^.]+(?:\\.[^.]+)*";
-		else if (*s == '.')
-			piece = "\\.";
-		else if ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-			 (*s >= 'A' && *s <= 'Z'))
-			piece = (esc[0] = *s, esc[1] = 0, esc);
-		else
-			piece = (snprintf(esc, sizeof(esc), "\\x%02x", (uint8_t)*s), esc);
-		if (o + strlen(piece) + 1 > n)
-			return -ENOSPC;
-		memcpy(out + o, piece, strlen(piece));
-		o += strlen(piece);
+		if (len == 1 && *c == '*') {
+			lab[k++] = (struct pol_dlabel){DL_ANY, 0, NULL};
+			lab[k++] = (struct pol_dlabel){DL_STAR, 0, NULL};
+		} else {
+			char *l = dupstr(b, c, len);
+
+			if (!l || len > 255)
+				return -ENOMEM;
+			for (size_t i = 0; i < len; i++)
+				l[i] = (char)(l[i] >= 'A' && l[i] <= 'Z' ? l[i] + 32 : l[i]);
+			lab[k++] = (struct pol_dlabel){DL_LIT, (uint8_t)len, l};
+		}
+		c += len + (c[len] == '.');
 	}
-	out[o] = 0;
+	d->lab = lab;
+	d->nlab = k;
 	return 0;
 }
 
+/* The next label of @name at *@off: its start and length; false at the
+ * end. */
+static bool next_label(const char *name, uint32_t len, uint32_t *off, const char **ret,
+		       uint32_t *ret_len)
+{
+	const char *dot;
+
+	if (*off > len || (*off == len && len))
+		return false;
+	*ret = name + *off;
+	dot = memchr(*ret, '.', len - *off);
+	*ret_len = dot ? (uint32_t)(dot - *ret) : len - *off;
+	*off += *ret_len + 1;
+	return true;
+}
+
+bool dpi_pol_dns_match(const struct pol_dlabel *lab, uint32_t nlab, const char *name,
+		       uint32_t len)
+{
+	/* Wildcard matching with '?' (DL_ANY) and '*' (DL_STAR) over labels:
+	 * on a mismatch, the last star takes one more label. */
+	uint32_t i = 0, off = 0, star = UINT32_MAX, star_off = 0, l_len;
+	const char *l;
+
+	if (!len) /* the root has no label to match */
+		return !nlab;
+	while (next_label(name, len, &off, &l, &l_len)) {
+		if (i < nlab && (lab[i].kind == DL_ANY ||
+				 (lab[i].kind == DL_LIT && lab[i].len == l_len &&
+				  !strncasecmp(lab[i].s, l, l_len)))) {
+			i++;
+			continue;
+		}
+		if (i < nlab && lab[i].kind == DL_STAR) {
+			star = i++;
+			star_off = off - l_len - 1; /* this label again, after the star */
+			off = star_off;
+			continue;
+		}
+		if (star == UINT32_MAX)
+			return false;
+		i = star + 1;
+		off = star_off;
+		next_label(name, len, &off, &l, &l_len); /* the star takes it */
+		star_off = off;
+	}
+	while (i < nlab && lab[i].kind == DL_STAR)
+		i++;
+	return i == nlab;
+}
+
 /* The patterns of class @c as Hyperscan sees them: anchored at both ends
- * (whole-field match), DNS patterns translated. */
+ * (whole-field match). */
 static int wrap_class(struct build *b, enum pol_class c, struct dpi_hs_pattern *hp,
 		      char **wrapped)
 {
@@ -674,18 +732,7 @@ static int wrap_class(struct build *b, enum pol_class c, struct dpi_hs_pattern *
 		wrapped[i] = malloc(len);
 		if (!wrapped[i])
 			return -ENOMEM;
-		if (c == PC_DNS) {
-			char *tmp = malloc(len * 5);
-
-			if (!tmp || dns_regex(pt->expr, tmp, len * 5) < 0) {
-				free(tmp);
-				return -ENOMEM;
-			}
-			snprintf(wrapped[i], len, "\\A(?:%s)\\z", tmp);
-			free(tmp);
-		} else {
-			snprintf(wrapped[i], len, "\\A(?:%s)\\z", pt->expr);
-		}
+		snprintf(wrapped[i], len, "\\A(?:%s)\\z", pt->expr);
 		hp[i] = (struct dpi_hs_pattern){.expr = wrapped[i],
 						.flags = pt->flags | DPI_HS_SINGLEMATCH |
 							 DPI_HS_DOTALL,
@@ -747,7 +794,7 @@ static void *cjob_run(void *arg)
 
 /* Classes this large are compiled in slices, one per CPU, in parallel:
  * Hyperscan's compile time is nearly all of a large policy's. */
-#define POL_SLICE_MIN 2048
+#define POL_SLICE_MIN 512
 
 static unsigned plan_jobs(struct build *b, struct dpi_hs_pattern *const hp[PC__MAX],
 			  struct cjob *jobs)
@@ -879,10 +926,8 @@ static int compile_l7(struct build *b, const struct bh_rule *s, struct pol_rule 
 	for (uint32_t i = 0; i < s->ndns && !e; i++) {
 		const struct bh_dns_rule *x = &s->dns[i];
 
-		d[i].pattern = x->match_pattern != NULL;
-		if (d[i].pattern)
-			e = add_match(b, PC_DNS, x->match_pattern, DPI_HS_CASELESS, &x->loc,
-				      "DNS pattern", &d[i].m);
+		if (x->match_pattern)
+			e = dns_labels(b, x->match_pattern, &d[i]);
 		else if (x->match_name) {
 			size_t n = strlen(x->match_name);
 			char *lc = dupstr(b, x->match_name, n);
@@ -893,8 +938,8 @@ static int compile_l7(struct build *b, const struct bh_rule *s, struct pol_rule 
 				lc[k] = (char)(lc[k] >= 'A' && lc[k] <= 'Z' ? lc[k] + 32 : lc[k]);
 			if (n && lc[n - 1] == '.')
 				lc[--n] = 0;
-			d[i].m.lit = lc;
-			d[i].m.litlen = (uint32_t)n;
+			d[i].name = lc;
+			d[i].namelen = (uint32_t)n;
 		}
 	}
 	for (uint32_t i = 0; i < s->nsql && !e; i++) {

@@ -261,7 +261,7 @@ struct l7_tx {
 	const struct bh_sql *sql;
 	/* per-transaction regex results: epoch per class and field (0: not
 	 * scanned yet) */
-	uint32_t ep_method, ep_path, ep_host, ep_dns;
+	uint32_t ep_method, ep_path, ep_host;
 };
 
 struct scan_ctx {
@@ -344,13 +344,13 @@ static bool http_ok(struct dpi_worker *w, const struct pol_http *e, struct l7_tx
 	return true;
 }
 
-static bool dns_ok(struct dpi_worker *w, const struct pol_dns *e, struct l7_tx *t)
+static bool dns_ok(const struct pol_dns *e, const struct bh_dns *q)
 {
-	const struct bh_str *n = &t->dns->rrname;
+	const struct bh_str *n = &q->rrname;
 
-	if (e->pattern)
-		return match(w, PC_DNS, &e->m, (const uint8_t *)n->p, n->len, &t->ep_dns);
-	return e->m.litlen == n->len && !strncasecmp(e->m.lit, n->p, n->len);
+	if (e->lab)
+		return dpi_pol_dns_match(e->lab, e->nlab, n->p, n->len);
+	return e->namelen == n->len && !strncasecmp(e->name, n->p, n->len);
 }
 
 /* Table @t of a statement against rule table @rt: the same name, or one
@@ -501,7 +501,7 @@ static void side_l7(struct dpi_worker *w, struct dpi_pol_flow *pf, unsigned side
 
 			for (uint32_t e = 0; e < (kind == L7_HTTP ? x->nhttp : x->ndns); e++)
 				if (kind == L7_HTTP ? http_ok(w, &x->http[e], t)
-						    : dns_ok(w, &x->dns[e], t)) {
+						    : dns_ok(&x->dns[e], t->dns)) {
 					r->rule = x;
 					return;
 				}

@@ -26,7 +26,7 @@
 enum { POL_CLIENT = 0, POL_SERVER = 1 }; /* client: egress, server: ingress */
 
 /* Matcher classes: one Hyperscan database each for the regexes of a field. */
-enum pol_class { PC_METHOD, PC_PATH, PC_HOST, PC_HVAL, PC_DNS, PC__MAX };
+enum pol_class { PC_METHOD, PC_PATH, PC_HOST, PC_HVAL, PC__MAX };
 
 /* A field matcher: a literal compared as bytes, or pattern @id of its
  * class's database. */
@@ -81,10 +81,28 @@ struct pol_http {
 	uint32_t nhdr;
 };
 
-struct pol_dns {
-	bool pattern;
-	struct pol_match m;  /* name: literal; pattern: regex of PC_DNS */
+/* A label of a DNS pattern: a name's label (lower case), or a '*' that
+ * stands for one or more labels (compiled as ANY then STAR: one label, then
+ * any number). */
+enum { DL_LIT, DL_ANY, DL_STAR };
+
+struct pol_dlabel {
+	uint8_t kind;
+	uint8_t len;
+	const char *s;
 };
+
+struct pol_dns {
+	const char *name;    /* matchName: lower case, no trailing dot */
+	uint32_t namelen;
+	const struct pol_dlabel *lab; /* matchPattern */
+	uint32_t nlab;
+};
+
+/* A name against a pattern's labels, case-insensitively; O(labels^2) at
+ * worst, whatever the pattern. */
+bool dpi_pol_dns_match(const struct pol_dlabel *lab, uint32_t nlab, const char *name,
+		       uint32_t len);
 
 struct pol_sql {
 	uint64_t verbs;      /* bit per statement kind (index in pol->verbs); 0: all */

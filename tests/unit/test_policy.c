@@ -12,6 +12,7 @@
 #include "bh_wire.h"
 #include "bulkhead/dpi.h"
 #include "ctl_policy.h"
+#include "dpi_policy_int.h"
 
 #define MAXR 32
 
@@ -544,6 +545,60 @@ static void test_dns(void)
 	dpi_policy_free(p);
 }
 
+/* The label matcher behind matchPattern, against a brute-force reading of
+ * "'*' is one or more labels". */
+static bool brute(const char *const *pat, int np, const char *const *lab, int nl)
+{
+	if (!np)
+		return !nl;
+	if (!strcmp(pat[0], "*")) {
+		for (int k = 1; k <= nl; k++)
+			if (brute(pat + 1, np - 1, lab + k, nl - k))
+				return true;
+		return false;
+	}
+	return nl && !strcasecmp(pat[0], lab[0]) && brute(pat + 1, np - 1, lab + 1, nl - 1);
+}
+
+static void test_dns_labels(void)
+{
+	static const char *const words[] = {"a", "b", "x", "*"};
+	unsigned seed = 7, tried = 0;
+
+	for (int iter = 0; iter < 20000; iter++) {
+		const char *pat[5], *lab[7];
+		struct pol_dlabel dl[10];
+		char name[64] = "";
+		int np = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 4, nl, k = 0;
+
+		nl = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 6;
+		for (int i = 0; i < np; i++) {
+			pat[i] = words[((seed = seed * 1103515245 + 12345) >> 16) % 4];
+			if (!strcmp(pat[i], "*")) {
+				dl[k++] = (struct pol_dlabel){DL_ANY, 0, NULL};
+				dl[k++] = (struct pol_dlabel){DL_STAR, 0, NULL};
+			} else {
+				dl[k++] = (struct pol_dlabel){DL_LIT, 1, pat[i]};
+			}
+		}
+		for (int i = 0; i < nl; i++) {
+			lab[i] = words[((seed = seed * 1103515245 + 12345) >> 16) % 3];
+			strcat(name, i ? "." : "");
+			strcat(name, lab[i]);
+		}
+		CHECK_EQ(dpi_pol_dns_match(dl, (uint32_t)k, name, (uint32_t)strlen(name)),
+			 brute(pat, np, lab, nl));
+		tried++;
+	}
+	CHECK_EQ(tried, 20000);
+	{
+		struct pol_dlabel any[2] = {{DL_ANY, 0, NULL}, {DL_STAR, 0, NULL}};
+
+		CHECK(!dpi_pol_dns_match(any, 2, "", 0));
+		CHECK(dpi_pol_dns_match(any, 2, "A.B", 3));
+	}
+}
+
 static void test_sql(void)
 {
 	struct dpi_policy *p = compile(WORKLOADS POLICY("api", "api", "protect",
@@ -777,6 +832,7 @@ int main(void)
 	RUN(test_reset);
 	RUN(test_shadow);
 	RUN(test_dns);
+	RUN(test_dns_labels);
 	RUN(test_sql);
 	RUN(test_unparsed);
 	RUN(test_signatures);
