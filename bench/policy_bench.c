@@ -27,7 +27,8 @@
  * /svc-i/items/[0-9a-f]{8}, PUT /svc-i/config/[a-z]+, /svc-i/status, the
  * DNS name svc-i.ns.svc.cluster.local and pattern *.svc-i.example.com,
  * tables orders_i and stock_i). So the regexes Hyperscan compiles grow with
- * N (three unique ones per policy) while the shared ones are compiled once.
+ * N (two unique paths per policy; DNS patterns are matched label by label,
+ * without Hyperscan) while the shared ones are compiled once.
  *
  * Measured, each N in a child process of its own so that memory figures
  * start from the same place:
@@ -672,10 +673,12 @@ int main(int argc, char **argv)
 	printf("policy_bench: %ld CPUs online (shared: compare rows of one run), CPU %s, load "
 	       "average %s\n"
 	       "Each workload has its own WorkloadPolicy of %u rules (4 L4-only with selectors "
-	       "and CIDRs, 3 HTTP, 1 DNS, 2 SQL; see the source),\nbuilt in memory; single "
-	       "thread, CLOCK_MONOTONIC. compile: dpi_policy_new() x %u, median [min..max]; "
+	       "and CIDRs, 3 HTTP, 1 DNS, 2 SQL; see the source),\nbuilt in memory; CLOCK_MONOTONIC. "
+	       "compile: dpi_policy_new() x %u (its Hyperscan compiles use every CPU), median "
+	       "[min..max]; "
 	       "peak: VmHWM - VmRSS\naround the first compile; kept: RSS its snapshot "
-	       "holds. Lookups: dpi_flow_open() + dpi_flow_discard(), median of %u rounds of "
+	       "holds. Lookups (one thread): dpi_flow_open() + dpi_flow_discard(), median of %u "
+	       "rounds of "
 	       "%.2f s.\n\n",
 	       sysconf(_SC_NPROCESSORS_ONLN), cpu, load, RULES_PER, ROUNDS, ROUNDS, secs);
 	printf("%9s %7s %8s %7s %4s | %-22s %10s | %8s %8s | %-23s %-23s\n", "workloads",
