@@ -51,6 +51,7 @@
 #include "dpi_sql.h"
 #include "dpi_tls.h"
 #include "l7_gen.h"
+#include "bench_sys.h"
 
 #define MAX_ROUNDS 15
 #define MSS 1448u
@@ -880,34 +881,6 @@ static void usage(FILE *f)
 	      f);
 }
 
-static void sysinfo(char *cpu, size_t ncpu, char *load, size_t nload)
-{
-	FILE *f = fopen("/proc/loadavg", "re");
-
-	if (f) {
-		double l1, l5, l15;
-
-		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
-			snprintf(load, nload, "%.2f %.2f %.2f", l1, l5, l15);
-		fclose(f);
-	}
-	f = fopen("/proc/cpuinfo", "re");
-	if (f) {
-		char line[256];
-
-		while (fgets(line, sizeof(line), f)) {
-			char *v = strchr(line, ':');
-
-			if (strncmp(line, "model name", 10) == 0 && v) {
-				snprintf(cpu, ncpu, "%s", v + 2);
-				cpu[strcspn(cpu, "\n")] = '\0';
-				break;
-			}
-		}
-		fclose(f);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	static const char *const http_dirs[2] = {"requests", "responses"};
@@ -1089,7 +1062,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < b->njobs; i++)
 			run_job(b, &b->jobs[i], (int)round, target);
 
-	sysinfo(cpu, sizeof(cpu), load, sizeof(load));
+	bench_sysinfo(cpu, sizeof(cpu), load, sizeof(load));
 	printf("parser_bench: %lu rounds (median shown, then every round), %ld CPUs online, CPU %s, "
 	       "load average %s\n\n",
 	       nr, sysconf(_SC_NPROCESSORS_ONLN), cpu, load);

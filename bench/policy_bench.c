@@ -63,6 +63,7 @@
 #include <unistd.h>
 
 #include "bulkhead/dpi.h"
+#include "bench_sys.h"
 
 #define RULES_PER 10
 #define ROUNDS 3
@@ -571,33 +572,6 @@ static double median(const double *v, unsigned n, double *ret_min, double *ret_m
 	return s[n / 2];
 }
 
-static void sysinfo(char *cpu, size_t ncpu, char *load, size_t nload)
-{
-	FILE *f = fopen("/proc/loadavg", "re");
-	char line[256];
-
-	if (f) {
-		double l1, l5, l15;
-
-		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
-			snprintf(load, nload, "%.2f %.2f %.2f", l1, l5, l15);
-		fclose(f);
-	}
-	f = fopen("/proc/cpuinfo", "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		char *v = strchr(line, ':');
-
-		if (!strncmp(line, "model name", 10) && v) {
-			snprintf(cpu, ncpu, "%s", v + 2);
-			cpu[strcspn(cpu, "\n")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-}
-
 static void kib(char *buf, size_t len, long v)
 {
 	if (v < 0)
@@ -669,7 +643,7 @@ int main(int argc, char **argv)
 	}
 
 	t0 = clock_s();
-	sysinfo(cpu, sizeof(cpu), load, sizeof(load));
+	bench_sysinfo(cpu, sizeof(cpu), load, sizeof(load));
 	printf("policy_bench: %ld CPUs online (shared: compare rows of one run), CPU %s, load "
 	       "average %s\n"
 	       "Each workload has its own WorkloadPolicy of %u rules (4 L4-only with selectors "

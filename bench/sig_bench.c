@@ -69,6 +69,7 @@
 #include "dpi_hs.h"
 #include "dpi_sig.h"
 #include "dpi_sig_int.h"
+#include "bench_sys.h"
 
 #define MAX_ROUNDS 9
 #define N_SETS 3
@@ -1522,34 +1523,6 @@ static const struct cell *find_cell(const struct bench *b, int ck, int e, unsign
 	return NULL;
 }
 
-static void sysinfo(char *cpu, size_t ncpu, char *load, size_t nload)
-{
-	FILE *f = fopen("/proc/loadavg", "re");
-
-	if (f) {
-		double l1, l5, l15;
-
-		if (fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) == 3)
-			snprintf(load, nload, "%.2f %.2f %.2f", l1, l5, l15);
-		fclose(f);
-	}
-	f = fopen("/proc/cpuinfo", "re");
-	if (f) {
-		char line[256];
-
-		while (fgets(line, sizeof(line), f)) {
-			char *v = strchr(line, ':');
-
-			if (strncmp(line, "model name", 10) == 0 && v) {
-				snprintf(cpu, ncpu, "%s", v + 2);
-				cpu[strcspn(cpu, "\n")] = '\0';
-				break;
-			}
-		}
-		fclose(f);
-	}
-}
-
 static void db_stats(const struct dpi_sig_db *db, unsigned *ret_pre, unsigned *ret_pcre,
 		     unsigned *ret_stream, size_t *ret_bytes)
 {
@@ -1973,7 +1946,7 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < b->ncells; i++)
 			time_cell(b, &b->cells[i], (int)round, target);
 
-	sysinfo(cpu, sizeof(cpu), load, sizeof(load));
+	bench_sysinfo(cpu, sizeof(cpu), load, sizeof(load));
 	printf("sig_bench: %ld CPUs online (shared with other jobs: compare rows of this run, "
 	       "read ratios), CPU %s,\n"
 	       "load average %s; %lu rounds of %.2f s per cell (median shown), %u cells, "
