@@ -87,7 +87,8 @@ struct intern_slot {
 };
 
 struct pattern {
-	char *expr;       /* as written */
+	char *expr;       /* what Hyperscan compiles: the regex past its literal prefix */
+	const char *orig; /* the regex as written (of the first entry using it) */
 	unsigned flags;
 	const struct bh_loc *loc;
 	const char *what;
@@ -573,46 +574,103 @@ static bool is_literal(const char *s)
 	return !strpbrk(s, "\\^$.|?*+()[]{}");
 }
 
-/* A matcher for @s in class @c: literals are compared directly; regexes
- * become patterns of the class's database (deduplicated there). */
+/*
+ * The length of the literal text @re starts with, when the regex is that
+ * text followed by the rest (0: it can't be split). A fleet's regexes differ
+ * mostly in such prefixes (/svc-17/items/[0-9a-f]{8}): compared as bytes,
+ * they leave a few distinct tails for Hyperscan, whose compile time is
+ * nearly all of a large policy's. Not split: caseless patterns, an
+ * alternation at the top level (a|b), and tails with assertions that look
+ * at what precedes them (^, \b, \B, \A, \G).
+ */
+static size_t literal_prefix(const char *re, unsigned flags)
+{
+	size_t n = strcspn(re, "\\^$.|?*+()[]{}");
+	int depth = 0;
+	bool cls = false;
+
+	if ((flags & DPI_HS_CASELESS) || !n || !re[n])
+		return 0;
+	if (strchr("?*+{", re[n]))
+		n--; /* the quantifier takes the last literal byte */
+	for (const char *c = re; *c; c++) {
+		if (*c == '\\') {
+			if (c[1] && strchr("bBAGZz", c[1]))
+				return 0;
+			if (c[1])
+				c++;
+		} else if (cls) {
+			cls = *c != ']';
+		} else if (*c == '[') {
+			cls = true;
+			if (c[1] == '^')
+				c++;
+			if (c[1] == ']')
+				c++; /* a leading ']' is a member */
+		} else if (*c == '(') {
+			depth++;
+		} else if (*c == ')') {
+			depth--;
+		} else if ((*c == '|' && depth <= 0) || *c == '^') {
+			return 0;
+		}
+	}
+	return n;
+}
+
+static int pat_grow(struct build *b, enum pol_class c)
+{
+	uint32_t ncap = b->capp[c] ? b->capp[c] * 2 : 64;
+	struct pattern *n = realloc(b->pat[c], sizeof(*n) * ncap);
+	uint32_t *t = malloc(sizeof(*t) * ncap * 2);
+
+	if (n)
+		b->pat[c] = n;
+	if (!n || !t) {
+		free(t);
+		return -ENOMEM;
+	}
+	b->capp[c] = ncap;
+	free(b->ptab[c]);
+	b->ptab[c] = t;
+	b->ptab_mask[c] = ncap * 2 - 1;
+	memset(t, 0xff, sizeof(*t) * ncap * 2);
+	for (uint32_t i = 0; i < b->p->npat[c]; i++) {
+		uint32_t h = (str_hash(n[i].expr) ^ n[i].flags) & b->ptab_mask[c];
+
+		while (t[h] != POL_NONE)
+			h = (h + 1) & b->ptab_mask[c];
+		t[h] = i;
+	}
+	return 0;
+}
+
+/* A matcher for @s in class @c: literals are compared directly; a regex
+ * becomes its literal prefix and a pattern of the class's database for the
+ * rest (deduplicated there: fleets repeat the same tails). */
 static int add_match(struct build *b, enum pol_class c, const char *s, unsigned flags,
 		     const struct bh_loc *loc, const char *what, struct pol_match *ret)
 {
 	struct dpi_policy *p = b->p;
-	char *expr;
+	size_t plen;
+	const char *tail;
+	char *expr, *orig;
 
+	ret->id = POL_NONE;
 	if (is_literal(s) && !(flags & DPI_HS_CASELESS)) {
 		ret->lit = dupstr(b, s, strlen(s));
 		ret->litlen = (uint32_t)strlen(s);
 		return ret->lit ? 0 : -ENOMEM;
 	}
-	if (p->npat[c] == b->capp[c]) {
-		uint32_t ncap = b->capp[c] ? b->capp[c] * 2 : 64;
-		struct pattern *n = realloc(b->pat[c], sizeof(*n) * ncap);
-		uint32_t *t = malloc(sizeof(*t) * ncap * 2);
-
-		if (!n || !t) {
-			free(t);
-			if (n)
-				b->pat[c] = n;
-			return -ENOMEM;
-		}
-		b->pat[c] = n;
-		b->capp[c] = ncap;
-		free(b->ptab[c]);
-		b->ptab[c] = t;
-		b->ptab_mask[c] = ncap * 2 - 1;
-		memset(t, 0xff, sizeof(*t) * ncap * 2);
-		for (uint32_t i = 0; i < p->npat[c]; i++) {
-			uint32_t h = (str_hash(n[i].expr) ^ n[i].flags) & b->ptab_mask[c];
-
-			while (t[h] != POL_NONE)
-				h = (h + 1) & b->ptab_mask[c];
-			t[h] = i;
-		}
-	}
-	/* Dedup by text: fleets repeat the same paths. */
-	for (uint32_t h = (str_hash(s) ^ flags) & b->ptab_mask[c];;
+	plen = literal_prefix(s, flags);
+	tail = s + plen;
+	ret->lit = plen ? dupstr(b, s, plen) : NULL;
+	ret->litlen = (uint32_t)plen;
+	if (plen && !ret->lit)
+		return -ENOMEM;
+	if (p->npat[c] == b->capp[c] && pat_grow(b, c) < 0)
+		return -ENOMEM;
+	for (uint32_t h = (str_hash(tail) ^ flags) & b->ptab_mask[c];;
 	     h = (h + 1) & b->ptab_mask[c]) {
 		uint32_t i = b->ptab[c][h];
 
@@ -620,17 +678,16 @@ static int add_match(struct build *b, enum pol_class c, const char *s, unsigned 
 			b->ptab[c][h] = p->npat[c];
 			break;
 		}
-		if (!strcmp(b->pat[c][i].expr, s) && b->pat[c][i].flags == flags) {
-			ret->lit = NULL;
+		if (!strcmp(b->pat[c][i].expr, tail) && b->pat[c][i].flags == flags) {
 			ret->id = i;
 			return 0;
 		}
 	}
-	expr = dupstr(b, s, strlen(s));
-	if (!expr)
+	expr = dupstr(b, tail, strlen(tail));
+	orig = dupstr(b, s, strlen(s));
+	if (!expr || !orig)
 		return -ENOMEM;
-	b->pat[c][p->npat[c]] = (struct pattern){expr, flags, loc, what};
-	ret->lit = NULL;
+	b->pat[c][p->npat[c]] = (struct pattern){expr, orig, flags, loc, what};
 	ret->id = p->npat[c]++;
 	return 0;
 }
@@ -745,6 +802,8 @@ static int wrap_class(struct build *b, enum pol_class c, struct dpi_hs_pattern *
  * compile at a time, and report each at its place. */
 static void report_bad(struct build *b, enum pol_class c, struct dpi_hs_pattern *hp, uint32_t n)
 {
+	uint32_t base = n ? hp[0].id : 0; /* a slice: ids run on from here */
+
 	for (uint32_t live = n; live;) {
 		struct dpi_hs_db *db = NULL;
 		char err[256];
@@ -752,7 +811,8 @@ static void report_bad(struct build *b, enum pol_class c, struct dpi_hs_pattern 
 		int r = dpi_hs_compile(hp, live, false, &db, err, sizeof(err));
 
 		dpi_hs_db_free(db);
-		if (r != -EINVAL || sscanf(err, "pattern %u:", &bad) != 1 || bad >= n) {
+		if (r != -EINVAL || sscanf(err, "pattern %u:", &bad) != 1 || bad < base ||
+		    bad - base >= n) {
 			if (r == -EINVAL)
 				report(b, false, NULL, "policy regexes: %s", err);
 			return;
@@ -762,7 +822,7 @@ static void report_bad(struct build *b, enum pol_class c, struct dpi_hs_pattern 
 			const char *why = strchr(err, ':');
 
 			report(b, false, pt->loc, "%s `%s` doesn't compile in Hyperscan%s", pt->what,
-			       pt->expr, why ? why : "");
+			       pt->orig, why ? why : "");
 		}
 		for (uint32_t i = 0; i < live; i++)
 			if (hp[i].id == bad) {
@@ -772,90 +832,99 @@ static void report_bad(struct build *b, enum pol_class c, struct dpi_hs_pattern 
 	}
 }
 
-/* One Hyperscan database to build: a class, or a slice of a large one. */
+/* One Hyperscan database to build: a slice of a class. */
 struct cjob {
-	enum pol_class c;
 	const struct dpi_hs_pattern *hp;
 	uint32_t n;
 	struct dpi_hs_db *db;
 	int r;
-	pthread_t th;
-	bool started;
 };
 
-static void *cjob_run(void *arg)
-{
-	struct cjob *j = arg;
-	char err[256];
+struct cqueue {
+	struct cjob *jobs;
+	unsigned n;
+	unsigned next; /* atomic: the next job to take */
+};
 
-	j->r = dpi_hs_compile(j->hp, j->n, false, &j->db, err, sizeof(err));
+static void *cworker(void *arg)
+{
+	struct cqueue *q = arg;
+	unsigned i;
+
+	while ((i = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED)) < q->n) {
+		struct cjob *j = &q->jobs[i];
+		char err[256];
+
+		j->r = dpi_hs_compile(j->hp, j->n, false, &j->db, err, sizeof(err));
+	}
 	return NULL;
 }
 
-/* Classes this large are compiled in slices, one per CPU, in parallel:
- * Hyperscan's compile time is nearly all of a large policy's. */
-#define POL_SLICE_MIN 512
-
-static unsigned plan_jobs(struct build *b, struct dpi_hs_pattern *const hp[PC__MAX],
-			  struct cjob *jobs)
+/* Run the queue on every CPU. */
+static void run_queue(struct cqueue *q)
 {
+	pthread_t th[16];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned nj = 0;
+	unsigned nth = 0;
 
-	if (cpus < 1)
-		cpus = 1;
-	if (cpus > POL_SLICES)
-		cpus = POL_SLICES;
-	for (unsigned c = 0; c < PC__MAX; c++) {
-		uint32_t n = b->p->npat[c];
-		uint32_t k = n >= POL_SLICE_MIN ? (uint32_t)cpus : 1;
-
-		for (uint32_t i = 0; n && i < k; i++) {
-			uint32_t lo = (uint32_t)((uint64_t)n * i / k);
-			uint32_t hi = (uint32_t)((uint64_t)n * (i + 1) / k);
-
-			jobs[nj++] = (struct cjob){.c = c, .hp = hp[c] + lo, .n = hi - lo};
-		}
-	}
-	return nj;
+	if (cpus > 16)
+		cpus = 16;
+	while ((long)nth + 1 < cpus && nth + 1 < q->n && !pthread_create(&th[nth], NULL, cworker, q))
+		nth++;
+	cworker(q);
+	for (unsigned i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
 }
 
+/* Every class in slices of POL_SLICE patterns, compiled by every CPU. A
+ * slice that fails is searched for the patterns Hyperscan refuses, each
+ * reported at its place. */
 static int compile_classes(struct build *b)
 {
 	struct dpi_policy *p = b->p;
 	struct dpi_hs_pattern *hp[PC__MAX] = {0};
 	char **wrapped[PC__MAX] = {0};
-	struct cjob jobs[PC__MAX * POL_SLICES];
-	bool reported[PC__MAX] = {false};
-	unsigned nj;
+	struct cqueue q = {0};
+	unsigned first[PC__MAX];
 	int r = 0;
 
 	for (unsigned c = 0; c < PC__MAX && !r; c++) {
 		hp[c] = calloc(p->npat[c] + 1, sizeof(**hp));
 		wrapped[c] = calloc(p->npat[c] + 1, sizeof(**wrapped));
 		r = !hp[c] || !wrapped[c] ? -ENOMEM : wrap_class(b, c, hp[c], wrapped[c]);
+		q.n += (p->npat[c] + POL_SLICE - 1) / POL_SLICE;
 	}
-	if (r)
+	q.jobs = r ? NULL : calloc(q.n + 1, sizeof(*q.jobs));
+	if (r || !q.jobs) {
+		r = -ENOMEM;
 		goto out;
-	nj = plan_jobs(b, hp, jobs);
-	for (unsigned i = 1; i < nj; i++)
-		jobs[i].started = !pthread_create(&jobs[i].th, NULL, cjob_run, &jobs[i]);
-	for (unsigned i = 0; i < nj; i++)
-		if (!jobs[i].started)
-			cjob_run(&jobs[i]);
-	for (unsigned i = 1; i < nj; i++)
-		if (jobs[i].started)
-			pthread_join(jobs[i].th, NULL);
-	for (unsigned i = 0; i < nj; i++) {
-		enum pol_class c = jobs[i].c;
+	}
+	q.n = 0;
+	for (unsigned c = 0; c < PC__MAX; c++) {
+		first[c] = q.n;
+		for (uint32_t lo = 0; lo < p->npat[c]; lo += POL_SLICE)
+			q.jobs[q.n++] = (struct cjob){
+				.hp = hp[c] + lo,
+				.n = p->npat[c] - lo < POL_SLICE ? p->npat[c] - lo : POL_SLICE};
+	}
+	run_queue(&q);
+	for (unsigned c = 0; c < PC__MAX; c++) {
+		unsigned n = (p->npat[c] + POL_SLICE - 1) / POL_SLICE;
 
-		if (jobs[i].r == -ENOMEM)
+		p->db[c] = calloc(n + 1, sizeof(*p->db[c]));
+		if (!p->db[c])
 			r = -ENOMEM;
-		if (jobs[i].r == 0) {
-			p->db[c][p->ndb[c]++] = jobs[i].db;
-		} else if (jobs[i].r == -EINVAL && !reported[c]) {
-			reported[c] = true;
-			report_bad(b, c, hp[c], p->npat[c]);
+		for (unsigned i = 0; i < n; i++) {
+			struct cjob *j = &q.jobs[first[c] + i];
+
+			if (j->r == -ENOMEM)
+				r = -ENOMEM;
+			else if (j->r == -EINVAL)
+				report_bad(b, c, (struct dpi_hs_pattern *)j->hp, j->n);
+			if (p->db[c] && j->r == 0)
+				p->db[c][p->ndb[c]++] = j->db;
+			else
+				dpi_hs_db_free(j->db);
 		}
 	}
 out:
@@ -865,6 +934,7 @@ out:
 		free(wrapped[c]);
 		free(hp[c]);
 	}
+	free(q.jobs);
 	return r;
 }
 
@@ -1429,9 +1499,11 @@ void dpi_policy_free(struct dpi_policy *p)
 {
 	if (!p)
 		return;
-	for (unsigned c = 0; c < PC__MAX; c++)
+	for (unsigned c = 0; c < PC__MAX; c++) {
 		for (unsigned i = 0; i < p->ndb[c]; i++)
 			dpi_hs_db_free(p->db[c][i]);
+		free(p->db[c]);
+	}
 	free(p->rules);
 	free(p->refs);
 	free(p->idx);

@@ -259,9 +259,6 @@ struct l7_tx {
 	const struct dpi_http_request *http;
 	const struct bh_dns *dns;
 	const struct bh_sql *sql;
-	/* per-transaction regex results: epoch per class and field (0: not
-	 * scanned yet) */
-	uint32_t ep_method, ep_path, ep_host;
 };
 
 struct scan_ctx {
@@ -279,14 +276,15 @@ static int on_match(void *ctx, unsigned id, uint64_t from, uint64_t to)
 	return 0;
 }
 
-/* Scan @s with class @c's database once; returns the epoch whose stamps
- * are the patterns that matched all of it. */
-static uint32_t scan(struct dpi_worker *w, enum pol_class c, const uint8_t *s, size_t n)
+/* Scan @s with the database of class @c holding pattern @id; returns the
+ * epoch whose stamps are the patterns that matched all of it (0: none). */
+static uint32_t scan(struct dpi_worker *w, enum pol_class c, uint32_t id, const uint8_t *s,
+		     size_t n)
 {
 	struct dpi_policy_scratch *ps = w->ps;
 	struct scan_ctx sc;
 
-	if (!w->pol->ndb[c])
+	if (id / POL_SLICE >= w->pol->ndb[c])
 		return 0;
 	if (++ps->epoch == 0) { /* wrapped: forget every old stamp */
 		for (unsigned k = 0; k < PC__MAX; k++)
@@ -295,31 +293,31 @@ static uint32_t scan(struct dpi_worker *w, enum pol_class c, const uint8_t *s, s
 		ps->epoch = 1;
 	}
 	sc = (struct scan_ctx){ps->stamp[c], ps->epoch};
-	for (unsigned i = 0; i < w->pol->ndb[c]; i++)
-		dpi_hs_scan(w->pol->db[c][i], ps->hs, s, n, on_match, &sc);
+	dpi_hs_scan(w->pol->db[c][id / POL_SLICE], ps->hs, s, n, on_match, &sc);
 	return ps->epoch;
 }
 
 static bool match(struct dpi_worker *w, enum pol_class c, const struct pol_match *m,
-		  const uint8_t *s, size_t n, uint32_t *ep)
+		  const uint8_t *s, size_t n)
 {
-	if (m->lit)
+	uint32_t e;
+
+	if (m->id == POL_NONE)
 		return m->litlen == n && !memcmp(m->lit, s, n);
-	if (!*ep)
-		*ep = scan(w, c, s, n);
-	return *ep && w->ps->stamp[c][m->id] == *ep;
+	if (m->litlen > n || (m->litlen && memcmp(m->lit, s, m->litlen)))
+		return false;
+	e = scan(w, c, m->id, s + m->litlen, n - m->litlen);
+	return e && w->ps->stamp[c][m->id] == e;
 }
 
 static bool hdr_ok(struct dpi_worker *w, const struct pol_hdr *h, const struct dpi_http_request *r)
 {
 	for (uint32_t i = 0; i < r->n_headers; i++) {
 		const struct dpi_http_header *x = &r->headers[i];
-		uint32_t ep = 0;
-
 		if (x->name.len != h->namelen ||
 		    strncasecmp((const char *)x->name.p, h->name, h->namelen))
 			continue;
-		if (h->any || match(w, PC_HVAL, &h->val, x->value.p, x->value.len, &ep))
+		if (h->any || match(w, PC_HVAL, &h->val, x->value.p, x->value.len))
 			return true;
 	}
 	return false;
@@ -329,14 +327,11 @@ static bool http_ok(struct dpi_worker *w, const struct pol_http *e, struct l7_tx
 {
 	const struct dpi_http_request *r = t->http;
 
-	if (e->has_method && !match(w, PC_METHOD, &e->method, r->method.p, r->method.len,
-				    &t->ep_method))
+	if (e->has_method && !match(w, PC_METHOD, &e->method, r->method.p, r->method.len))
 		return false;
-	if (e->has_path &&
-	    !match(w, PC_PATH, &e->path, r->uri_norm.p, r->uri_norm.len, &t->ep_path))
+	if (e->has_path && !match(w, PC_PATH, &e->path, r->uri_norm.p, r->uri_norm.len))
 		return false;
-	if (e->has_host &&
-	    !match(w, PC_HOST, &e->host, r->hostname.p, r->hostname.len, &t->ep_host))
+	if (e->has_host && !match(w, PC_HOST, &e->host, r->hostname.p, r->hostname.len))
 		return false;
 	for (uint32_t i = 0; i < e->nhdr; i++)
 		if (!hdr_ok(w, &e->hdr[i], r))

@@ -28,12 +28,13 @@ enum { POL_CLIENT = 0, POL_SERVER = 1 }; /* client: egress, server: ingress */
 /* Matcher classes: one Hyperscan database each for the regexes of a field. */
 enum pol_class { PC_METHOD, PC_PATH, PC_HOST, PC_HVAL, PC__MAX };
 
-/* A field matcher: a literal compared as bytes, or pattern @id of its
- * class's database. */
+/* A field matcher: a literal compared as bytes (@id POL_NONE), or a regex:
+ * its literal prefix @lit (maybe empty), then pattern @id of its class's
+ * database over the rest of the field. */
 struct pol_match {
-	const char *lit;  /* NULL: regex */
+	const char *lit;
 	uint32_t litlen;
-	uint32_t id;      /* regex: pattern id in its class */
+	uint32_t id;
 };
 
 struct pol_label {
@@ -165,8 +166,10 @@ struct pol_addr {
 
 struct dpi_hs_db;
 
-/* A large class is compiled as up to this many databases in parallel. */
-#define POL_SLICES 8
+/* Patterns per Hyperscan database: small databases compile much faster per
+ * pattern (and in parallel), and a check scans only the one holding its
+ * pattern (id / POL_SLICE). */
+#define POL_SLICE 256
 
 struct dpi_policy {
 	struct pol_arena *arena;
@@ -185,7 +188,7 @@ struct dpi_policy {
 	uint32_t nplens;
 	uint32_t nverbs;
 	const char **verbs;      /* statement kinds named by some rule */
-	struct dpi_hs_db *db[PC__MAX][POL_SLICES]; /* a class, in slices */
+	struct dpi_hs_db **db[PC__MAX]; /* a class, in slices of POL_SLICE */
 	uint32_t ndb[PC__MAX];
 	uint32_t npat[PC__MAX];
 	unsigned sig_sets;
