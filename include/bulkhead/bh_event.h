@@ -189,8 +189,9 @@ struct bh_event {
 	uint64_t flow_id;
 	const char *app_proto;
 	/* With a policy (bh_policy.h): the decision this event carries (the
-	 * flow's on BH_EV_FLOW, the transaction's on HTTP/DNS/SQL/TLS) and
-	 * the workloads of the ends; NULL when unknown or none. */
+	 * flow's final one on BH_EV_FLOW, the transaction's on HTTP, SQL and
+	 * DNS queries) and the workloads of the ends; NULL when unknown or
+	 * none. */
 	const struct bh_verdict *verdict;
 	const struct bh_workload_ref *src_workload, *dest_workload;
 	union {
