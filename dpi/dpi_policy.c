@@ -1397,34 +1397,97 @@ fail:
 	return e;
 }
 
-/* Rules of two policies that select a common workload meet there: check
- * each such pair once. */
+/* Pairs of policies already checked against each other: an open-addressing
+ * set of (a << 32 | b), a < b. */
+struct pairs {
+	uint64_t *v;
+	size_t mask, n;
+};
+
+/* Adds (a, b); false when it was there already (or no memory: then the
+ * pair is checked again, which only costs time). */
+static bool pair_add(struct pairs *s, uint32_t a, uint32_t b)
+{
+	uint64_t k = (uint64_t)(a < b ? a : b) << 32 | (a < b ? b : a);
+
+	if ((s->n + 1) * 2 > s->mask) {
+		size_t nmask = s->mask ? s->mask * 2 + 1 : 1023;
+		uint64_t *nv = calloc(nmask + 1, sizeof(*nv));
+
+		if (!nv)
+			return true;
+		for (size_t i = 0; s->v && i <= s->mask; i++) {
+			size_t h;
+
+			if (!s->v[i])
+				continue;
+			for (h = key_hash(s->v[i]) & nmask; nv[h]; h = (h + 1) & nmask)
+				;
+			nv[h] = s->v[i];
+		}
+		free(s->v);
+		s->v = nv;
+		s->mask = nmask;
+	}
+	k++; /* 0 marks an empty slot */
+	for (size_t h = key_hash(k) & s->mask;; h = (h + 1) & s->mask) {
+		if (s->v[h] == k)
+			return false;
+		if (!s->v[h]) {
+			s->v[h] = k;
+			s->n++;
+			return true;
+		}
+	}
+}
+
+/* The rules of every two policies that select a common workload meet there:
+ * each such pair is checked once. */
 static void check_cross_shadow(struct build *b)
 {
 	const struct bh_policy_doc *d = b->doc;
-	uint32_t *seen;
+	uint32_t nwl = b->p->nwl, *off, *pol;
+	struct pairs seen = {0};
+	size_t total = 0;
 
 	if (d->npolicies < 2)
 		return;
-	seen = calloc(b->p->nwl + 1, sizeof(*seen)); /* last policy + 1 seen per wl */
-	if (!seen)
+	off = calloc(nwl + 2, sizeof(*off));
+	for (uint32_t i = 0; off && i < d->npolicies; i++)
+		for (uint32_t k = 0; k < b->nsel[i]; k++)
+			off[b->sel[i][k] + 2]++;
+	for (uint32_t w = 0; off && w < nwl; w++)
+		off[w + 2] += off[w + 1];
+	total = off ? off[nwl + 1] : 0;
+	pol = off ? malloc(sizeof(*pol) * (total + 1)) : NULL;
+	if (!pol) {
+		free(off);
+		report(b, false, NULL, "out of memory checking rules for shadowing");
 		return;
-	for (uint32_t i = 0; i < d->npolicies; i++) {
-		for (uint32_t k = 0; k < b->nsel[i]; k++) {
-			uint32_t w = b->sel[i][k], prev = seen[w];
-
-			if (prev && prev - 1 != i) {
+	}
+	/* off[w + 1]: the next free place of workload w's policies */
+	for (uint32_t i = 0; i < d->npolicies; i++)
+		for (uint32_t k = 0; k < b->nsel[i]; k++)
+			pol[off[b->sel[i][k] + 1]++] = i;
+	for (uint32_t w = 0; w < nwl; w++) {
+		for (uint32_t x = off[w]; x < off[w + 1]; x++) {
+			for (uint32_t y = x + 1; y < off[w + 1]; y++) {
+				const struct bh_policy *pa = &d->policies[pol[x]];
+				const struct bh_policy *pb = &d->policies[pol[y]];
 				char also[300];
 
+				if (!pair_add(&seen, pol[x], pol[y]))
+					continue;
 				snprintf(also, sizeof(also), " (both select workload `%s`)",
 					 b->p->wl[w].ref.name);
-				check_shadow(b, &d->policies[i], &d->policies[prev - 1], also);
-				check_shadow(b, &d->policies[prev - 1], &d->policies[i], also);
+				check_shadow(b, pa, pb, also);
+				check_shadow(b, pb, pa, also);
 			}
-			seen[w] = i + 1;
 		}
 	}
-	free(seen);
+	free(seen.v);
+	free(off);
+	free(pol);
 }
 
 static void build_free(struct build *b)

@@ -554,6 +554,19 @@ static void test_shadow(void)
 	CHECK(p == NULL);
 	CHECK(strstr(first_err, "api-b") != NULL);
 	dpi_policy_free(p);
+	/* three policies on one workload: the first and the third meet too */
+	p = compile(WORKLOADS POLICY("api-a", "api", "protect",
+		"  ingress:\n  - name: l7\n    from: [{selector: {matchLabels: {app: web}}}]\n"
+		"    ports: [{port: 8080}]\n    rules:\n      http: [{path: /a}]\n")
+		POLICY("api-b", "api", "protect",
+		"  ingress:\n  - name: other\n    from: [{selector: {matchLabels: {app: dns}}}]\n")
+		POLICY("api-c", "api", "protect",
+		"  ingress:\n  - name: wide\n    from: [{selector: {matchLabels: {app: web}}}]\n"));
+	CHECK(p == NULL);
+	CHECK(strstr(first_err, "api-c") != NULL && strstr(first_err, "shadowed"));
+	if (!strstr(first_err, "api-c"))
+		fprintf(stderr, "  got: %s\n", first_err);
+	dpi_policy_free(p);
 	/* a regex Hyperscan refuses, at its place */
 	p = compile(API_HTTP("      - {path: \"(a)\\\\1\"}\n"));
 	CHECK(p == NULL);
