@@ -144,29 +144,51 @@ struct side_res {
 	const struct pol_rule *rule;
 };
 
-static void side_l4(const struct dpi_policy *p, struct dpi_pol_flow *pf, unsigned side,
+static bool restricted(const struct dpi_policy *p, const struct dpi_pol_flow *pf, unsigned side)
+{
+	return pf->wl[side] != POL_NONE && p->wl[pf->wl[side]].restricted[side];
+}
+
+/* The end allows the flow only through L7 rules: its transactions are
+ * checked. */
+static bool l7_end(const struct dpi_pol_flow *pf, unsigned side)
+{
+	return pf->by[side] && pf->by[side]->has_l7;
+}
+
+/* What end @side said of the flow at L3/L4 (dpi_pol_open() found it). */
+static void side_l4(const struct dpi_policy *p, const struct dpi_pol_flow *pf, unsigned side,
 		    struct side_res *r)
 {
-	uint32_t c[POL_CAND], n;
-
 	memset(r, 0, sizeof(*r));
-	if (pf->wl[side] == POL_NONE || !p->wl[pf->wl[side]].restricted[side])
+	if (!restricted(p, pf, side))
 		return;
 	r->restricted = true;
+	r->rule = pf->by[side];
+	if (!r->rule) {
+		r->fail = true;
+		r->reason = "no-rule";
+	}
+}
+
+/* The rule that allows the flow at end @side: one without L7 rules if
+ * there is one (the end is then done), else the first. */
+static const struct pol_rule *allowing_rule(const struct dpi_policy *p,
+					    const struct dpi_pol_flow *pf, unsigned side)
+{
+	const struct pol_rule *by = NULL;
+	uint32_t c[POL_CAND], n;
+
+	if (!restricted(p, pf, side))
+		return NULL;
 	n = candidates(p, pf, side, c);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct pol_rule *x = &p->rules[c[i]];
 
-		if (!r->rule || (r->rule->has_l7 && !x->has_l7))
-			r->rule = x;
+		if (!by || (by->has_l7 && !x->has_l7))
+			by = x;
 	}
-	if (!n) {
-		r->fail = true;
-		r->reason = "no-rule";
-		return;
-	}
-	pf->l4_ok[side] = true;
-	pf->l7[side] = r->rule->has_l7;
+	return by;
 }
 
 static uint8_t side_mode(const struct dpi_policy *p, const struct dpi_pol_flow *pf, unsigned side)
@@ -243,8 +265,10 @@ const struct bh_verdict *dpi_pol_open(struct dpi_worker *w, struct dpi_flow *f,
 		memcpy(pf->addr[POL_SERVER].b, m->server_addr, 16);
 	pf->wl[POL_CLIENT] = m->client_addr ? dpi_pol_addr_lookup(p, &pf->addr[POL_CLIENT]) : POL_NONE;
 	pf->wl[POL_SERVER] = m->server_addr ? dpi_pol_addr_lookup(p, &pf->addr[POL_SERVER]) : POL_NONE;
-	for (unsigned s = 0; s < 2; s++)
+	for (unsigned s = 0; s < 2; s++) {
+		pf->by[s] = allowing_rule(p, pf, s);
 		side_l4(p, pf, s, &res[s]);
+	}
 	decide(p, pf, res, &pf->v);
 	pf->dropped = pf->v.action == BH_ACT_DENY;
 	return &pf->v;
@@ -449,22 +473,16 @@ static bool has_kind(const struct pol_rule *r, enum l7_kind k)
 
 /* End @side on transaction @t (NULL: only whether its rules have entries
  * of @kind). */
-static void side_l7(struct dpi_worker *w, struct dpi_pol_flow *pf, unsigned side,
+static void side_l7(struct dpi_worker *w, const struct dpi_pol_flow *pf, unsigned side,
 		    enum l7_kind kind, struct l7_tx *t, struct side_res *r)
 {
 	const struct dpi_policy *p = w->pol;
 	uint32_t c[POL_CAND], n, m = 0;
 
-	memset(r, 0, sizeof(*r));
-	if (pf->wl[side] == POL_NONE || !p->wl[pf->wl[side]].restricted[side])
+	side_l4(p, pf, side, r);
+	if (!r->restricted || r->fail)
 		return;
-	r->restricted = true;
 	n = candidates(p, pf, side, c);
-	if (!pf->l4_ok[side] || !n) {
-		r->fail = true;
-		r->reason = "no-rule";
-		return;
-	}
 	for (uint32_t i = 0; i < n; i++) {
 		const struct pol_rule *x = &p->rules[c[i]];
 
@@ -538,7 +556,7 @@ static void decide_tx(struct dpi_worker *w, struct dpi_flow *f, void *cookie, en
 	struct side_res res[2];
 
 	for (unsigned s = 0; s < 2; s++)
-		if (f->pol.l7[s] || !f->pol.l4_ok[s])
+		if (l7_end(&f->pol, s))
 			side_l7(w, &f->pol, s, kind, t, &res[s]);
 		else
 			side_l4(w->pol, &f->pol, s, &res[s]);
@@ -606,7 +624,7 @@ void dpi_pol_unparsed(struct dpi_worker *w, struct dpi_flow *f, void *cookie, co
 	if (!active(w, f))
 		return;
 	for (unsigned s = 0; s < 2; s++) {
-		if (!f->pol.l7[s] || !f->pol.l4_ok[s])
+		if (!l7_end(&f->pol, s))
 			continue;
 		any = true;
 		res[s].restricted = true;
@@ -627,7 +645,7 @@ void dpi_pol_app(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
 	enum l7_kind kind;
 	bool bad = false;
 
-	if (!active(w, f) || f->pol.checked_app || !(f->pol.l7[0] || f->pol.l7[1]))
+	if (!active(w, f) || f->pol.checked_app || !(l7_end(&f->pol, 0) || l7_end(&f->pol, 1)))
 		return;
 	f->pol.checked_app = true;
 	switch (f->proto) {
@@ -641,7 +659,7 @@ void dpi_pol_app(struct dpi_worker *w, struct dpi_flow *f, void *cookie)
 		return;
 	}
 	for (unsigned s = 0; s < 2; s++) {
-		if (!f->pol.l7[s] || !f->pol.l4_ok[s])
+		if (!l7_end(&f->pol, s))
 			continue;
 		side_l7(w, &f->pol, s, kind, NULL, &res[s]);
 		bad |= res[s].fail;

@@ -201,16 +201,16 @@ struct dpi_policy_scratch;
 struct dpi_pol_flow {
 	bool on;                 /* a policy decided this flow */
 	bool dropped;            /* denied in protect: inspect nothing more */
-	bool l7[2];              /* the side allows only through L7 rules */
-	bool l4_ok[2];           /* the side's L3/L4 check passed */
 	bool checked_app;        /* the flow's protocol was checked against L7 */
 	uint8_t ipproto;
 	uint16_t port;
 	uint32_t wl[2];          /* client, server (POL_NONE: world) */
 	union bh_addr addr[2];
 	const struct dpi_policy *p;
-	uint32_t pend_sid;       /* a deny signature not yet decided on */
-	uint8_t pend_side;
+	/* Per end, the rule that allowed the flow at L3/L4 (NULL: no rule, or
+	 * the end restricts nothing); with L7 rules, every transaction is
+	 * checked against them. */
+	const struct pol_rule *by[2];
 	struct bh_verdict v;     /* the flow's verdict */
 };
 
