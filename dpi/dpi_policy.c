@@ -6,16 +6,16 @@
  * Checks that need the whole document live here, so every way a document
  * comes in (files, the control socket) gets them: regexes Hyperscan can't
  * compile, L7 rules shadowed by an L4-only rule for the same peers and port
- * (policy-model.md, semantic 4), an address bound to two workloads, and
- * selectors naming labels no workload has (a warning).
+ * (policy-model.md, semantic 4; dpi_policy_shadow.c), an address bound to
+ * two workloads, and selectors naming labels no workload has (a warning).
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -284,20 +284,12 @@ uint32_t dpi_pol_addr_lookup(const struct dpi_policy *p, const union bh_addr *ad
 
 static void fmt_cidr(const struct bh_cidr *c, char *out, size_t n)
 {
-	const uint8_t *b = c->net.b;
 	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	bool is4 = !memcmp(c->net.b, v4, 12) && c->plen >= 96;
+	char a[INET6_ADDRSTRLEN] = "?";
 
-	if (!memcmp(b, v4, 12) && c->plen >= 96)
-		snprintf(out, n, "%u.%u.%u.%u/%u", b[12], b[13], b[14], b[15], c->plen - 96u);
-	else {
-		size_t o = 0;
-
-		for (unsigned i = 0; i < 16 && o < n; i += 2)
-			o += (size_t)snprintf(out + o, n - o, "%s%x", i ? ":" : "",
-					      (unsigned)(b[i] << 8 | b[i + 1]));
-		if (o < n)
-			snprintf(out + o, n - o, "/%u", c->plen);
-	}
+	inet_ntop(is4 ? AF_INET : AF_INET6, c->net.b + (is4 ? 12 : 0), a, sizeof(a));
+	snprintf(out, n, "%s/%u", a, is4 ? c->plen - 96u : c->plen);
 }
 
 static int add_workloads(struct build *b)
@@ -726,57 +718,6 @@ static int dns_labels(struct build *b, const char *pat, struct pol_dns *d)
 	return 0;
 }
 
-/* The next label of @name at *@off: its start and length; false at the
- * end. */
-static bool next_label(const char *name, uint32_t len, uint32_t *off, const char **ret,
-		       uint32_t *ret_len)
-{
-	const char *dot;
-
-	if (*off > len || (*off == len && len))
-		return false;
-	*ret = name + *off;
-	dot = memchr(*ret, '.', len - *off);
-	*ret_len = dot ? (uint32_t)(dot - *ret) : len - *off;
-	*off += *ret_len + 1;
-	return true;
-}
-
-bool dpi_pol_dns_match(const struct pol_dlabel *lab, uint32_t nlab, const char *name,
-		       uint32_t len)
-{
-	/* Wildcard matching with '?' (DL_ANY) and '*' (DL_STAR) over labels:
-	 * on a mismatch, the last star takes one more label. */
-	uint32_t i = 0, off = 0, star = UINT32_MAX, star_off = 0, l_len;
-	const char *l;
-
-	if (!len) /* the root has no label to match */
-		return !nlab;
-	while (next_label(name, len, &off, &l, &l_len)) {
-		if (i < nlab && (lab[i].kind == DL_ANY ||
-				 (lab[i].kind == DL_LIT && lab[i].len == l_len &&
-				  !strncasecmp(lab[i].s, l, l_len)))) {
-			i++;
-			continue;
-		}
-		if (i < nlab && lab[i].kind == DL_STAR) {
-			star = i++;
-			star_off = off - l_len - 1; /* this label again, after the star */
-			off = star_off;
-			continue;
-		}
-		if (star == UINT32_MAX)
-			return false;
-		i = star + 1;
-		off = star_off;
-		next_label(name, len, &off, &l, &l_len); /* the star takes it */
-		star_off = off;
-	}
-	while (i < nlab && lab[i].kind == DL_STAR)
-		i++;
-	return i == nlab;
-}
-
 /* The patterns of class @c as Hyperscan sees them: anchored at both ends
  * (whole-field match). */
 static int wrap_class(struct build *b, enum pol_class c, struct dpi_hs_pattern *hp,
@@ -1107,108 +1048,6 @@ static int compile_rule(struct build *b, uint32_t pol, unsigned side, uint32_t i
 	return s->has_l7 ? compile_l7(b, s, r) : 0;
 }
 
-/* ------------------------------------------------------------- shadowing */
-
-static bool sel_same(const struct bh_selector *a, const struct bh_selector *c)
-{
-	if (a->nlabels != c->nlabels || a->nexprs != c->nexprs)
-		return false;
-	for (uint32_t i = 0; i < a->nlabels; i++) {
-		uint32_t j;
-
-		for (j = 0; j < c->nlabels; j++)
-			if (!strcmp(a->labels[i].key, c->labels[j].key) &&
-			    !strcmp(a->labels[i].value, c->labels[j].value))
-				break;
-		if (j == c->nlabels)
-			return false;
-	}
-	for (uint32_t i = 0; i < a->nexprs; i++) {
-		const struct bh_sel_expr *x = &a->exprs[i], *y = &c->exprs[i];
-
-		if (strcmp(x->key, y->key) || x->op != y->op || x->nvalues != y->nvalues)
-			return false;
-		for (uint32_t k = 0; k < x->nvalues; k++)
-			if (strcmp(x->values[k], y->values[k]))
-				return false;
-	}
-	return true;
-}
-
-/* @b covers peer @a: the same selector, or a CIDR holding a's. */
-static bool peer_covers(const struct bh_rule *wide, const struct bh_peer *a)
-{
-	if (!wide->has_peers)
-		return true;
-	for (uint32_t i = 0; i < wide->npeers; i++) {
-		const struct bh_peer *w = &wide->peers[i];
-
-		if (w->kind != a->kind)
-			continue;
-		if (w->kind == BH_PEER_SELECTOR ? sel_same(&w->sel, &a->sel)
-						: (w->cidr.plen <= a->cidr.plen && !w->nexcept &&
-						   cidr_has(&w->cidr.net, w->cidr.plen, &a->cidr.net)))
-			return true;
-	}
-	return false;
-}
-
-static bool port_covers(const struct bh_rule *wide, const struct bh_port *a)
-{
-	if (!wide->nports)
-		return true;
-	for (uint32_t i = 0; i < wide->nports; i++) {
-		const struct bh_port *w = &wide->ports[i];
-		uint16_t whi = w->end_port ? w->end_port : w->port;
-		uint16_t ahi = a->end_port ? a->end_port : a->port;
-
-		if (w->proto == a->proto && w->port <= a->port && whi >= ahi)
-			return true;
-	}
-	return false;
-}
-
-/* Does L4-only rule @wide make some peer and port of L7 rule @l7 allowed
- * without its L7 rules? */
-static bool shadows(const struct bh_rule *wide, const struct bh_rule *l7)
-{
-	bool peer = !l7->has_peers ? !wide->has_peers : false;
-	bool port = !l7->nports ? !wide->nports : false;
-
-	for (uint32_t i = 0; i < l7->npeers && !peer; i++)
-		peer = peer_covers(wide, &l7->peers[i]);
-	for (uint32_t i = 0; i < l7->nports && !port; i++)
-		port = port_covers(wide, &l7->ports[i]);
-	return peer && port;
-}
-
-static void check_shadow_lists(struct build *b, const struct bh_policy *pa,
-			       const struct bh_rule *la, uint32_t na, const struct bh_policy *pb,
-			       const struct bh_rule *lb, uint32_t nb, const char *also)
-{
-	for (uint32_t i = 0; i < na; i++) {
-		if (!la[i].has_l7)
-			continue;
-		for (uint32_t j = 0; j < nb; j++) {
-			if (lb[j].has_l7 || !shadows(&lb[j], &la[i]))
-				continue;
-			report(b, false, la[i].l7_loc.file ? &la[i].l7_loc : &la[i].loc,
-			       "shadowed: rule `%s`%s%s%s allows the same peers and port without L7 "
-			       "rules, so these L7 rules would have no effect%s",
-			       lb[j].name ? lb[j].name : "(unnamed)", pa != pb ? " of policy `" : "",
-			       pa != pb ? pb->name : "", pa != pb ? "`" : "", also);
-			break;
-		}
-	}
-}
-
-static void check_shadow(struct build *b, const struct bh_policy *pa, const struct bh_policy *pb,
-			 const char *also)
-{
-	check_shadow_lists(b, pa, pa->ingress, pa->ningress, pb, pb->ingress, pb->ningress, also);
-	check_shadow_lists(b, pa, pa->egress, pa->negress, pb, pb->egress, pb->negress, also);
-}
-
 /* ------------------------------------------------------------------ index */
 
 static int ent_cmp(const void *x, const void *y)
@@ -1357,7 +1196,6 @@ static int add_policies(struct build *b)
 			if ((e = compile_rule(b, i, POL_CLIENT, j, &s->egress[j],
 					      &p->rules[p->nrules++])) < 0)
 				goto fail;
-		check_shadow(b, s, s, "");
 		if ((e = compile_sel(b, &s->selector, &sel)) < 0)
 			goto fail;
 		b->nsel[i] = select_wl(b, &sel, tmp);
@@ -1397,97 +1235,10 @@ fail:
 	return e;
 }
 
-/* Pairs of policies already checked against each other: an open-addressing
- * set of (a << 32 | b), a < b. */
-struct pairs {
-	uint64_t *v;
-	size_t mask, n;
-};
-
-/* Adds (a, b); false when it was there already (or no memory: then the
- * pair is checked again, which only costs time). */
-static bool pair_add(struct pairs *s, uint32_t a, uint32_t b)
+/* dpi_pol_check_shadows()'s messages are errors. */
+static void shadow_err(void *ctx, const struct bh_loc *loc, const char *msg)
 {
-	uint64_t k = (uint64_t)(a < b ? a : b) << 32 | (a < b ? b : a);
-
-	if ((s->n + 1) * 2 > s->mask) {
-		size_t nmask = s->mask ? s->mask * 2 + 1 : 1023;
-		uint64_t *nv = calloc(nmask + 1, sizeof(*nv));
-
-		if (!nv)
-			return true;
-		for (size_t i = 0; s->v && i <= s->mask; i++) {
-			size_t h;
-
-			if (!s->v[i])
-				continue;
-			for (h = key_hash(s->v[i]) & nmask; nv[h]; h = (h + 1) & nmask)
-				;
-			nv[h] = s->v[i];
-		}
-		free(s->v);
-		s->v = nv;
-		s->mask = nmask;
-	}
-	k++; /* 0 marks an empty slot */
-	for (size_t h = key_hash(k) & s->mask;; h = (h + 1) & s->mask) {
-		if (s->v[h] == k)
-			return false;
-		if (!s->v[h]) {
-			s->v[h] = k;
-			s->n++;
-			return true;
-		}
-	}
-}
-
-/* The rules of every two policies that select a common workload meet there:
- * each such pair is checked once. */
-static void check_cross_shadow(struct build *b)
-{
-	const struct bh_policy_doc *d = b->doc;
-	uint32_t nwl = b->p->nwl, *off, *pol;
-	struct pairs seen = {0};
-	size_t total = 0;
-
-	if (d->npolicies < 2)
-		return;
-	off = calloc(nwl + 2, sizeof(*off));
-	for (uint32_t i = 0; off && i < d->npolicies; i++)
-		for (uint32_t k = 0; k < b->nsel[i]; k++)
-			off[b->sel[i][k] + 2]++;
-	for (uint32_t w = 0; off && w < nwl; w++)
-		off[w + 2] += off[w + 1];
-	total = off ? off[nwl + 1] : 0;
-	pol = off ? malloc(sizeof(*pol) * (total + 1)) : NULL;
-	if (!pol) {
-		free(off);
-		report(b, false, NULL, "out of memory checking rules for shadowing");
-		return;
-	}
-	/* off[w + 1]: the next free place of workload w's policies */
-	for (uint32_t i = 0; i < d->npolicies; i++)
-		for (uint32_t k = 0; k < b->nsel[i]; k++)
-			pol[off[b->sel[i][k] + 1]++] = i;
-	for (uint32_t w = 0; w < nwl; w++) {
-		for (uint32_t x = off[w]; x < off[w + 1]; x++) {
-			for (uint32_t y = x + 1; y < off[w + 1]; y++) {
-				const struct bh_policy *pa = &d->policies[pol[x]];
-				const struct bh_policy *pb = &d->policies[pol[y]];
-				char also[300];
-
-				if (!pair_add(&seen, pol[x], pol[y]))
-					continue;
-				snprintf(also, sizeof(also), " (both select workload `%s`)",
-					 b->p->wl[w].ref.name);
-				check_shadow(b, pa, pb, also);
-				check_shadow(b, pb, pa, also);
-			}
-		}
-	}
-	free(seen.v);
-	free(off);
-	free(pol);
+	report(ctx, false, loc, "%s", msg);
 }
 
 static void build_free(struct build *b)
@@ -1527,7 +1278,7 @@ int dpi_policy_new(const struct bh_policy_doc *doc, dpi_policy_error_fn err, voi
 	if ((e = add_workloads(&b)) < 0 || (e = build_postings(&b)) < 0 ||
 	    (e = add_policies(&b)) < 0)
 		goto fail;
-	check_cross_shadow(&b);
+	dpi_pol_check_shadows(doc, b.sel, b.nsel, b.p->wl, shadow_err, &b);
 	if (!b.errors && (e = compile_classes(&b)) < 0)
 		goto fail;
 	if (b.errors) {

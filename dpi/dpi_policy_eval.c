@@ -372,6 +372,57 @@ static bool dns_ok(const struct pol_dns *e, const struct bh_dns *q)
 	return e->namelen == n->len && !strncasecmp(e->name, n->p, n->len);
 }
 
+/* The next label of @name at *@off: its start and length; false at the
+ * end. */
+static bool next_label(const char *name, uint32_t len, uint32_t *off, const char **ret,
+		       uint32_t *ret_len)
+{
+	const char *dot;
+
+	if (*off > len || (*off == len && len))
+		return false;
+	*ret = name + *off;
+	dot = memchr(*ret, '.', len - *off);
+	*ret_len = dot ? (uint32_t)(dot - *ret) : len - *off;
+	*off += *ret_len + 1;
+	return true;
+}
+
+bool dpi_pol_dns_match(const struct pol_dlabel *lab, uint32_t nlab, const char *name,
+		       uint32_t len)
+{
+	/* Wildcard matching with '?' (DL_ANY) and '*' (DL_STAR) over labels:
+	 * on a mismatch, the last star takes one more label. */
+	uint32_t i = 0, off = 0, star = UINT32_MAX, star_off = 0, l_len;
+	const char *l;
+
+	if (!len) /* the root has no label to match */
+		return !nlab;
+	while (next_label(name, len, &off, &l, &l_len)) {
+		if (i < nlab && (lab[i].kind == DL_ANY ||
+				 (lab[i].kind == DL_LIT && lab[i].len == l_len &&
+				  !strncasecmp(lab[i].s, l, l_len)))) {
+			i++;
+			continue;
+		}
+		if (i < nlab && lab[i].kind == DL_STAR) {
+			star = i++;
+			star_off = off - l_len - 1; /* this label again, after the star */
+			off = star_off;
+			continue;
+		}
+		if (star == UINT32_MAX)
+			return false;
+		i = star + 1;
+		off = star_off;
+		next_label(name, len, &off, &l, &l_len); /* the star takes it */
+		star_off = off;
+	}
+	while (i < nlab && lab[i].kind == DL_STAR)
+		i++;
+	return i == nlab;
+}
+
 /* Table @t of a statement against rule table @rt: the same name, or one
  * side qualified with the session's database (MySQL) or PostgreSQL's
  * default schema and the other bare. */

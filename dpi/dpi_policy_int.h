@@ -261,6 +261,14 @@ const struct pol_slot *dpi_pol_find(const struct dpi_policy *p, uint64_t key);
 /* Workload bound to @addr (exact, else longest prefix), or POL_NONE. */
 uint32_t dpi_pol_addr_lookup(const struct dpi_policy *p, const union bh_addr *addr);
 
+/* L7 rules shadowed by L4-only ones, within each policy of @d and between
+ * every two policies that select a common workload (@sel[i]: the @nsel[i]
+ * workloads policy i selects; @wl: the workloads). Each is an error for
+ * @fn, at the L7 rules' place (dpi_policy_shadow.c). */
+typedef void (*pol_err_fn)(void *ctx, const struct bh_loc *loc, const char *msg);
+void dpi_pol_check_shadows(const struct bh_policy_doc *d, uint32_t *const *sel,
+			   const uint32_t *nsel, const struct pol_wl *wl, pol_err_fn fn, void *ctx);
+
 /* Selector @s against workload @wl's labels. */
 bool dpi_pol_sel_match(const struct dpi_policy *p, const struct pol_sel *s, uint32_t wl);
 
