@@ -12,6 +12,7 @@
 
 #include "bulkhead/bh_policy.h"
 #include "ctl_decisions.h"
+#include "ctl_eve.h"
 
 struct line {
 	uint64_t order[2];
@@ -39,14 +40,9 @@ int ctl_decisions_new(struct ctl_decisions **ret)
 static void end_name(char *out, size_t n, const struct bh_workload_ref *w,
 		     const union bh_addr *a)
 {
-	static const uint8_t v4[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	char s[INET6_ADDRSTRLEN];
 
-	if (w)
-		snprintf(out, n, "%s", w->name);
-	else if (!memcmp(a->b, v4, 12))
-		inet_ntop(AF_INET, a->b + 12, out, (socklen_t)n);
-	else
-		inet_ntop(AF_INET6, a->b, out, (socklen_t)n);
+	snprintf(out, n, "%s", w ? w->name : ctl_addr_text(a, 0, s));
 }
 
 /* What the decision was about, shortened to fit a line. */

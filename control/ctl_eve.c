@@ -26,15 +26,27 @@ void ctl_eve_time(char *out, size_t outlen, uint64_t ts_us)
 		 (unsigned)(ts_us % 1000000u));
 }
 
+bool ctl_addr_mapped(const union bh_addr *a)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	return !memcmp(a->b, mapped, sizeof(mapped));
+}
+
+const char *ctl_addr_text(const union bh_addr *a, uint8_t family, char *out)
+{
+	if (family == AF_INET || (!family && ctl_addr_mapped(a)))
+		inet_ntop(AF_INET, a->b + 12, out, INET6_ADDRSTRLEN);
+	else
+		inet_ntop(AF_INET6, a->b, out, INET6_ADDRSTRLEN);
+	return out;
+}
+
 static void put_addr(struct ctl_buf *b, const char *key, uint8_t family, const union bh_addr *a)
 {
 	char s[INET6_ADDRSTRLEN];
 
-	if (family == AF_INET)
-		inet_ntop(AF_INET, a->b + 12, s, sizeof(s));
-	else
-		inet_ntop(AF_INET6, a->b, s, sizeof(s));
-	ctl_json_kstr(b, key, s);
+	ctl_json_kstr(b, key, ctl_addr_text(a, family == AF_INET ? AF_INET : AF_INET6, s));
 }
 
 static const char *proto_name(uint8_t proto, char *tmp, size_t tmplen)

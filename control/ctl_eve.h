@@ -15,6 +15,14 @@
  * distinct buffers. */
 void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev);
 
+/* The text of address @a into @out (INET6_ADDRSTRLEN bytes), returned: IPv4
+ * when @family is AF_INET, or when it is 0 and @a is IPv4-mapped; else
+ * IPv6. */
+const char *ctl_addr_text(const union bh_addr *a, uint8_t family, char *out);
+
+/* @a is IPv4-mapped (::ffff:a.b.c.d). */
+bool ctl_addr_mapped(const union bh_addr *a);
+
 /* Format an RFC 3339 UTC timestamp with microseconds ("...T10:51:42.123456Z")
  * into @out (at least 32 bytes). */
 void ctl_eve_time(char *out, size_t outlen, uint64_t ts_us);

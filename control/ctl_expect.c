@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 
 #include "bulkhead/bh_policy.h"
+#include "ctl_eve.h"
 #include "ctl_expect.h"
 #include "ctl_json.h"
 
@@ -987,27 +988,14 @@ static bool verdict_ok(const struct line *l, const struct bh_verdict *v)
 
 /* ---- rendering a failing event ---------------------------------------- */
 
-static bool is_v4(const struct bh_tuple *t, const union bh_addr *a)
-{
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-
-	if (t->family)
-		return t->family == AF_INET;
-	return memcmp(a->b, mapped, sizeof(mapped)) == 0;
-}
-
 static void put_addr(struct ctl_buf *b, const struct bh_tuple *t, const union bh_addr *a,
 		     bool bracket)
 {
 	char s[INET6_ADDRSTRLEN]; /* the longest inet_ntop() result: no truncation */
+	bool v4 = t->family ? t->family == AF_INET : ctl_addr_mapped(a);
 
-	if (is_v4(t, a)) {
-		inet_ntop(AF_INET, a->b + 12, s, sizeof(s));
-		ctl_buf_puts(b, s);
-		return;
-	}
-	inet_ntop(AF_INET6, a->b, s, sizeof(s));
-	ctl_buf_printf(b, bracket ? "[%s]" : "%s", s);
+	ctl_addr_text(a, v4 ? AF_INET : AF_INET6, s);
+	ctl_buf_printf(b, bracket && !v4 ? "[%s]" : "%s", s);
 }
 
 static void put_verdict(struct ctl_buf *b, const struct bh_verdict *v)

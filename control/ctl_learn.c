@@ -38,6 +38,7 @@
 
 #include "bulkhead/bh_policy.h"
 #include "bulkhead/dpi.h"
+#include "ctl_eve.h"
 #include "ctl_learn.h"
 #include "ctl_learn_int.h"
 
@@ -289,11 +290,8 @@ static void end_key(struct sbuf *b, const struct bh_workload_ref *w, uint8_t fam
 		}
 		return;
 	}
-	if (family != AF_INET && family != AF_INET6) {
-		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-		family = memcmp(a->b, mapped, 12) == 0 ? AF_INET : AF_INET6;
-	}
+	if (family != AF_INET && family != AF_INET6)
+		family = ctl_addr_mapped(a) ? AF_INET : AF_INET6;
 	sb_chr(b, 'A');
 	sb_chr(b, (char)family);
 	sb_put(b, a->b, 16);
@@ -309,12 +307,10 @@ static int ident_init(struct ident *id)
 	if (!id->workload) {
 		char s[INET6_ADDRSTRLEN];
 		uint8_t family = (uint8_t)p[1];
+		union bh_addr a;
 
-		if (family == AF_INET)
-			inet_ntop(AF_INET, p + 2 + 12, s, sizeof(s));
-		else
-			inet_ntop(AF_INET6, p + 2, s, sizeof(s));
-		sb_str(&sn, s);
+		memcpy(a.b, p + 2, 16); /* the key holds it unaligned */
+		sb_str(&sn, ctl_addr_text(&a, family, s));
 		sb_str(&sn, family == AF_INET ? "/32" : "/128");
 		id->short_name = sn.p;
 		return sn.oom ? -ENOMEM : 0;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bulkhead/dpi.h"
+#include "ctl_eve.h"
 #include "ctl_policy_int.h"
 
 static bool is_lower_alnum(char c)
@@ -116,16 +117,11 @@ static void mask_addr(union bh_addr *a, unsigned plen)
 
 void ctl_policy_check_format_cidr(char *buf, size_t size, const struct bh_cidr *c)
 {
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	bool v4 = c->plen >= 96 && ctl_addr_mapped(&c->net);
 	char s[INET6_ADDRSTRLEN];
 
-	if (c->plen >= 96 && !memcmp(c->net.b, mapped, sizeof(mapped))) {
-		inet_ntop(AF_INET, c->net.b + 12, s, sizeof(s));
-		snprintf(buf, size, "%s/%u", s, c->plen - 96u);
-	} else {
-		inet_ntop(AF_INET6, c->net.b, s, sizeof(s));
-		snprintf(buf, size, "%s/%u", s, c->plen);
-	}
+	ctl_addr_text(&c->net, v4 ? AF_INET : AF_INET6, s);
+	snprintf(buf, size, "%s/%u", s, v4 ? c->plen - 96u : c->plen);
 }
 
 static const char *parse_prefix(const char *s, unsigned max, bool v4, unsigned *ret)
