@@ -133,3 +133,72 @@ void ctl_dropped_free(struct ctl_dropped *x)
 	pthread_mutex_destroy(&x->lock);
 	free(x);
 }
+
+/* ------------------------------------------------------------ inline */
+
+struct ctl_dropped_stream {
+	pthread_mutex_t lock;
+	pcap_t *pd;
+	pcap_dumper_t *dump;
+	int dlt;
+	uint64_t written, skipped;
+};
+
+int ctl_dropped_stream_open(const char *path, int dlt, struct ctl_dropped_stream **ret, char *err,
+			    size_t errlen)
+{
+	struct ctl_dropped_stream *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->pd = pcap_open_dead(dlt, 262144))) {
+		free(s);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	s->dump = pcap_dump_open(s->pd, path);
+	if (!s->dump) {
+		snprintf(err, errlen, "%s: %s", path, pcap_geterr(s->pd));
+		pcap_close(s->pd);
+		free(s);
+		return -EIO;
+	}
+	s->dlt = dlt;
+	pthread_mutex_init(&s->lock, NULL);
+	*ret = s;
+	return 0;
+}
+
+void ctl_dropped_stream_add(void *ctx, unsigned worker, const struct dp_dropped *d)
+{
+	struct ctl_dropped_stream *s = ctx;
+	struct pcap_pkthdr h = {
+		.ts = {.tv_sec = (time_t)(d->ts_us / 1000000u),
+		       .tv_usec = (suseconds_t)(d->ts_us % 1000000u)},
+		.caplen = d->caplen,
+		.len = d->wirelen,
+	};
+
+	(void)worker;
+	pthread_mutex_lock(&s->lock);
+	if (d->dlt != s->dlt) {
+		s->skipped++;
+	} else {
+		pcap_dump((u_char *)s->dump, &h, d->data);
+		pcap_dump_flush(s->dump); /* a reader sees whole packets */
+		s->written++;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+uint64_t ctl_dropped_stream_close(struct ctl_dropped_stream *s)
+{
+	uint64_t n;
+
+	if (!s)
+		return 0;
+	n = s->written;
+	pcap_dump_close(s->dump);
+	pcap_close(s->pd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return n;
+}

@@ -8,6 +8,7 @@
 #define CTL_DROPPED_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bulkhead/dp_engine.h"
 
@@ -26,5 +27,16 @@ long ctl_dropped_write(struct ctl_dropped *x, const char *path, size_t *ret_skip
 		       size_t errlen);
 
 void ctl_dropped_free(struct ctl_dropped *x);
+
+/*
+ * Inline: dropped packets written as they come (flushed after each), of
+ * link type @dlt; packets of another are left out. Thread-safe add.
+ */
+struct ctl_dropped_stream;
+int ctl_dropped_stream_open(const char *path, int dlt, struct ctl_dropped_stream **ret, char *err,
+			    size_t errlen);
+void ctl_dropped_stream_add(void *ctx, unsigned worker, const struct dp_dropped *d);
+/* Close; returns the packets written. NULL is fine. */
+uint64_t ctl_dropped_stream_close(struct ctl_dropped_stream *s);
 
 #endif

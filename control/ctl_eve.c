@@ -403,6 +403,8 @@ void ctl_eve_format(struct ctl_buf *b, const struct bh_event *ev)
 		ctl_json_ku64(b, "flow_id", ev->flow_id);
 	if (ev->source)
 		ctl_json_kstr(b, "pcap_file", ev->source);
+	if (ev->in_iface)
+		ctl_json_kstr(b, "in_iface", ev->in_iface);
 	if (ev->pkt_no && ev->type != BH_EV_FLOW)
 		ctl_json_ku64(b, "pcap_cnt", ev->pkt_no);
 	ctl_json_kstr(b, "event_type", ev->type < BH_EV__MAX ? event_names[ev->type] : "unknown");

@@ -48,6 +48,8 @@ struct dp_packet {
 	uint64_t pkt_no;       /* 1-based, within its source */
 	const char *source;    /* pcap file name or NULL */
 	int dlt;               /* pcap link type of data (for --write-dropped) */
+	uint32_t in_ifindex;   /* inline: bridge port it entered by (0: unknown) */
+	const char *in_iface;  /* and that port's name */
 
 	/* L2 */
 	uint16_t vlan[DP_MAX_VLAN];

@@ -75,6 +75,8 @@ struct dp_flow {
 	uint8_t client_is_a : 1;     /* key endpoint a is the client */
 	uint8_t ended : 1;           /* record already emitted */
 	uint8_t denied : 1;          /* policy: drop every packet from now on */
+	uint8_t kernel_denied : 1;   /* inline: the kernel rejects it now */
+	uint8_t offloaded : 1;       /* inline: the kernel passes it now */
 	uint8_t tcp_state;           /* enum bh_tcp_state */
 	uint8_t tcp_flags[2];        /* per direction, 0 = to server */
 	uint8_t wscale[2];
@@ -92,6 +94,7 @@ struct dp_flow {
 	uint64_t pkts[2], bytes[2];
 	struct dp_stream stream[2];
 	void *l7;                    /* dpi's per-flow state */
+	uint32_t port[2];            /* inline: bridge port (ifindex) per direction */
 	const char *source;          /* capture file of the first packet */
 };
 

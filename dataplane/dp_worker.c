@@ -32,6 +32,8 @@ struct dp_worker {
 	dp_drop_fn drop;
 	void *drop_ctx;
 	bool policy;
+	bool offload;
+	enum dp_verdict verdict;     /* of the packet being processed */
 	struct dp_flow_table *flows;
 	struct dp_defrag *defrag;
 	struct dpi_worker *dpi;
@@ -133,6 +135,7 @@ static void emit_anomaly(struct dp_worker *w, struct dp_flow *f, const struct dp
 		ev.ts_us = p->ts_us;
 		ev.pkt_no = p->pkt_no;
 		ev.source = p->source;
+		ev.in_iface = p->in_iface;
 	} else if (f) {
 		ev.ts_us = f->last_us;
 		ev.source = f->source;
@@ -174,6 +177,7 @@ static void flow_event(struct dp_worker *w, struct dp_flow *f, struct bh_event *
 	ev->ts_us = p ? p->ts_us : f->last_us;
 	ev->pkt_no = p ? p->pkt_no : 0;
 	ev->source = p ? p->source : f->source;
+	ev->in_iface = p ? p->in_iface : NULL;
 	ev->has_tuple = true;
 	ev->has_flow = true;
 	tuple_from_flow(&ev->tuple, f, f->wscale[0], f->wscale[1]);
@@ -450,6 +454,7 @@ static void drop_packet(struct dp_worker *w)
 {
 	const struct dp_packet *p = w->cur;
 
+	w->verdict = DP_V_DROP;
 	w->st.pkts_dropped++;
 	if (w->drop && p) {
 		struct dp_dropped d = {p->data, p->caplen, p->wirelen, p->ts_us, p->pkt_no, p->dlt};
@@ -510,6 +515,37 @@ static struct dp_flow *flow_get(struct dp_worker *w, struct dp_packet *p, unsign
 	return f;
 }
 
+/* Inline: the bridge port of @p against the one its side's workload is
+ * bound to. The first packet of each direction is checked by the policy (a
+ * spoofed first packet denies the flow); a later packet entering by another
+ * port than its direction's first is dropped, without harming the flow. */
+static bool port_ok(struct dp_worker *w, struct dp_flow *f, unsigned dir,
+		    const struct dp_packet *p)
+{
+	const struct bh_verdict *v;
+
+	if (!p->in_ifindex)
+		return true;
+	if (f->port[dir])
+		return f->port[dir] == p->in_ifindex;
+	f->port[dir] = p->in_ifindex;
+	v = dpi_flow_port(w->dpi, f->l7, dir, p->in_iface);
+	if (!v)
+		return true;
+	w->st.pkts_spoofed++;
+	if (v->action == BH_ACT_DENY && !f->denied) {
+		f->denied = true;
+		if (f->pkts[0] + f->pkts[1] == 0 && w->st.flow_verdicts[BH_ACT_ALLOW]) {
+			/* the flow's first packet: its L3/L4 decision changed */
+			w->st.flow_verdicts[BH_ACT_ALLOW]--;
+			w->st.flow_verdicts[BH_ACT_DENY]++;
+		} else {
+			w->st.flows_reset++;
+		}
+	}
+	return true;
+}
+
 /* @p's flow gets @npkts packets of @bytes; @last_us is the time of the last
  * of them (a reassembled datagram starts at its first fragment, ends at its
  * last). */
@@ -523,6 +559,11 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 	f = flow_get(w, p, &dir);
 	if (!f)
 		return;
+	if (!port_ok(w, f, dir, p)) {
+		w->st.pkts_spoofed++;
+		drop_packet(w);
+		return;
+	}
 	f->pkts[dir] += npkts;
 	f->bytes[dir] += bytes;
 	if (last_us > f->last_us)
@@ -556,9 +597,20 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 		cls = DP_FC_OTHER;
 		break;
 	}
+	if (f->denied && cls != DP_FC_OTHER && p->proto == IPPROTO_TCP)
+		cls = DP_FC_TCP_CLOSED; /* nothing more to see: expire soon */
 	dp_flow_touch(w->flows, f, cls);
-	if (f->denied)
+	if (f->denied) {
 		drop_packet(w);
+		if (!f->kernel_denied && w->offload) {
+			f->kernel_denied = 1;
+			w->verdict = DP_V_DENY;
+		}
+	} else if (w->offload && !f->offloaded && dpi_flow_final(w->dpi, f->l7)) {
+		f->offloaded = 1;
+		w->st.flows_offloaded++;
+		w->verdict = DP_V_OFFLOAD;
+	}
 }
 
 static void process_packet(struct dp_worker *w, struct dp_packet *p, int decode_rc)
@@ -624,6 +676,7 @@ void dp_worker_process(struct dp_worker *w, struct dp_packet *p, int decode_rc)
 {
 	/* Events raised while processing belong to this packet. */
 	w->cur = p;
+	w->verdict = DP_V_ACCEPT;
 	process_packet(w, p, decode_rc);
 	w->cur = NULL;
 }
@@ -675,6 +728,44 @@ void dp_worker_finish(struct dp_worker *w, uint64_t end_us)
 			 dp_flow_is_expired(w->flows, c.v[i], end_us) ? BH_END_TIMEOUT
 								      : BH_END_SHUTDOWN);
 	free(c.v);
+}
+
+enum dp_verdict dp_worker_verdict(const struct dp_worker *w)
+{
+	return w->verdict;
+}
+
+void dp_worker_set_offload(struct dp_worker *w, bool on)
+{
+	w->offload = on;
+}
+
+static void redecide(void *ctx, struct dp_flow *f)
+{
+	struct dp_worker *w = ctx;
+	struct dpi_flow_meta m;
+	const struct bh_verdict *v;
+
+	f->offloaded = 0;
+	if (!w->policy || !f->l7)
+		return;
+	flow_meta(f, &m);
+	v = dpi_flow_redecide(w->dpi, f->l7, &m);
+	if (v && v->action == BH_ACT_DENY && !f->denied) {
+		f->denied = true;
+		w->st.flows_reset++;
+	}
+}
+
+int dp_worker_set_policy(struct dp_worker *w, const struct dpi_policy *p)
+{
+	int r = dpi_worker_set_policy(w->dpi, p);
+
+	if (r < 0)
+		return r;
+	w->policy = p != NULL;
+	dp_flow_foreach(w->flows, redecide, w);
+	return 0;
 }
 
 const struct dp_stats *dp_worker_stats(const struct dp_worker *w)

@@ -30,6 +30,23 @@ void dp_worker_finish(struct dp_worker *w, uint64_t end_us);
 
 const struct dp_stats *dp_worker_stats(const struct dp_worker *w);
 
+/* Inline: what to do with the packet dp_worker_process() just saw. */
+enum dp_verdict {
+	DP_V_ACCEPT,
+	DP_V_DROP,
+	DP_V_OFFLOAD, /* accept; the flow's verdict is final: pass it in the kernel */
+	DP_V_DENY,    /* drop; the flow is denied: the kernel rejects it (reset) */
+};
+enum dp_verdict dp_worker_verdict(const struct dp_worker *w);
+
+/* Inline: hand final flows to the kernel (DP_V_OFFLOAD); off by default. */
+void dp_worker_set_offload(struct dp_worker *w, bool on);
+
+/* Switch to policy @p (NULL: none) and decide every flow again under it;
+ * offloaded flows come back to user space (the caller retires the kernel's
+ * marks of the old generation). Returns 0 or -ENOMEM (the old one stays). */
+int dp_worker_set_policy(struct dp_worker *w, const struct dpi_policy *p);
+
 /* Bring counters kept by dpi/ (alerts held back) into the worker's stats;
  * from the worker's thread, or once it stopped. */
 void dp_worker_sync_stats(struct dp_worker *w);

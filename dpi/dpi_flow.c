@@ -370,3 +370,20 @@ bool dpi_app_no_resync(struct dpi_worker *w, struct dpi_flow *f, void *cookie, u
 	(void)len;
 	return false;
 }
+
+bool dpi_flow_final(const struct dpi_worker *w, const struct dpi_flow *f)
+{
+	const struct dpi_sigs *s = w->sigs;
+
+	if (!f)
+		return !w->pol && !s;
+	if (!dpi_pol_final(&f->pol))
+		return false;
+	if (!s)
+		return true;
+	/* Signatures: raw-stream ones see every byte; the others see the
+	 * fields of a protocol, and a flow detection gave up on has none. */
+	if (dpi_sig_db_has_streams(s->db) || dpi_sig_db_has_block_stream(s->db))
+		return false;
+	return f->decided && f->proto == DPI_PROTO_UNKNOWN;
+}

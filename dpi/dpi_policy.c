@@ -1207,6 +1207,7 @@ static int add_policies(struct build *b)
 			struct pol_wl *w = &p->wl[tmp[k]];
 			static const uint8_t strict[BH_MODE__MAX] = {2, 1, 0};
 
+			w->selected = true;
 			if (strict[s->mode] > strict[w->mode])
 				w->mode = (uint8_t)s->mode;
 			if (s->has_ingress && w->first_policy[POL_SERVER] == POL_NONE)

@@ -778,3 +778,76 @@ void dpi_flow_workloads(const struct dpi_flow *f, const struct bh_workload_ref *
 	if (f->pol.wl[1] != POL_NONE)
 		*ret_server = &f->pol.p->wl[f->pol.wl[1]].ref;
 }
+
+/* ------------------------------------------------------------ inline */
+
+const struct bh_verdict *dpi_flow_port(struct dpi_worker *w, struct dpi_flow *f, unsigned side,
+				       const char *ifname)
+{
+	struct dpi_pol_flow *pf = f ? &f->pol : NULL;
+	const struct pol_wl *wl;
+	struct bh_verdict *v;
+
+	if (!pf || !pf->on || side > 1 || !ifname || pf->wl[side] == POL_NONE)
+		return NULL;
+	wl = &pf->p->wl[pf->wl[side]];
+	if (!wl->iface || !strcmp(wl->iface, ifname))
+		return NULL;
+	v = &pf->v;
+	memset(v, 0, sizeof(*v));
+	/* An address is the workload's whether or not a policy selects it:
+	 * a workload no policy selects is protected from spoofing too. */
+	v->mode = wl->selected ? wl->mode : BH_MODE_PROTECT;
+	v->action = v->mode == BH_MODE_PROTECT	 ? BH_ACT_DENY
+		    : v->mode == BH_MODE_MONITOR ? BH_ACT_AUDIT
+						 : BH_ACT_LEARN;
+	v->reason = "spoofed";
+	v->direction = side_dir[side];
+	if (wl->first_policy[side] != POL_NONE)
+		v->policy = pf->p->pol[wl->first_policy[side]].name;
+	pf->dropped = v->action == BH_ACT_DENY;
+	(void)w;
+	return v;
+}
+
+const struct bh_verdict *dpi_flow_redecide(struct dpi_worker *w, struct dpi_flow *f,
+					   const struct dpi_flow_meta *m)
+{
+	bool was_dropped;
+	struct bh_verdict old;
+
+	if (!f)
+		return NULL;
+	if (!w->pol) {
+		memset(&f->pol, 0, sizeof(f->pol));
+		return NULL;
+	}
+	was_dropped = f->pol.on && f->pol.dropped;
+	old = f->pol.v;
+	dpi_pol_open(w, f, m);
+	if (was_dropped && !f->pol.dropped) {
+		/* Reset under the old policy: the connection is gone. Deny
+		 * reasons are static text; names of the old policy are not. */
+		f->pol.v = (struct bh_verdict){.action = old.action, .mode = old.mode,
+					       .reason = old.reason, .direction = old.direction,
+					       .sid = old.sid};
+		f->pol.dropped = true;
+	}
+	return &f->pol.v;
+}
+
+bool dpi_pol_final(const struct dpi_pol_flow *pf)
+{
+	if (!pf->on)
+		return true;
+	if (pf->dropped || pf->v.action == BH_ACT_DENY || pf->v.action == BH_ACT_LEARN)
+		return false;
+	for (unsigned s = 0; s < 2; s++) {
+		if (l7_end(pf, s))
+			return false;
+		if (pf->wl[s] != POL_NONE && pf->p->wl[pf->wl[s]].selected &&
+		    pf->p->wl[pf->wl[s]].mode == BH_MODE_LEARN)
+			return false;
+	}
+	return true;
+}

@@ -145,6 +145,7 @@ struct pol_wl {
 	struct pol_label *lab;   /* sorted by k */
 	const char *iface;
 	/* From the policies that select it: */
+	bool selected;           /* by at least one */
 	uint8_t mode;            /* strictest: protect > monitor > learn */
 	bool restricted[2];      /* [POL_CLIENT]: egress, [POL_SERVER]: ingress */
 	uint32_t first_policy[2];
@@ -241,6 +242,8 @@ void dpi_pol_unparsed(struct dpi_worker *w, struct dpi_flow *f, void *cookie, co
 void dpi_pol_app(struct dpi_worker *w, struct dpi_flow *f, void *cookie);
 const char *dpi_pol_alert(struct dpi_worker *w, struct dpi_flow *f, unsigned set, uint32_t sid);
 void dpi_pol_flush(struct dpi_worker *w, struct dpi_flow *f, void *cookie);
+/* The policy needs nothing more of the flow (see dpi_flow_final()). */
+bool dpi_pol_final(const struct dpi_pol_flow *pf);
 
 /* Nothing more of the flow is inspected: a policy denied it. */
 static inline bool dpi_pol_dropped(const struct dpi_pol_flow *pf)

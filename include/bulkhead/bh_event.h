@@ -180,6 +180,7 @@ struct bh_event {
 	uint64_t ts_us;        /* event time (flow: start), µs since epoch */
 	uint64_t pkt_no;       /* 1-based packet number in its source, 0 if none */
 	const char *source;    /* pcap file name, NULL inline */
+	const char *in_iface;  /* inline: the bridge port of the packet, or NULL */
 	/* Deterministic order for replay output: (flow's first packet number,
 	 * sequence within the flow). Identical for every worker count. */
 	uint64_t order[2];

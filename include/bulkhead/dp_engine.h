@@ -79,6 +79,10 @@ struct dp_stats {
 	uint64_t tx_verdicts[4];
 	uint64_t flows_reset;            /* allowed at L4, denied later */
 	uint64_t pkts_dropped;
+	/* Inline: flows handed to the kernel's fast path, and packets that
+	 * claimed a workload's address from another bridge port. */
+	uint64_t flows_offloaded;
+	uint64_t pkts_spoofed;
 	uint64_t anomaly_by_id[96];      /* indexed by dp_anomaly id */
 };
 

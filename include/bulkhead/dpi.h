@@ -219,6 +219,34 @@ void dpi_flow_workloads(const struct dpi_flow *f, const struct bh_workload_ref *
 /* The flow's application protocol (DPI_PROTO_UNKNOWN for NULL). */
 unsigned dpi_flow_proto(const struct dpi_flow *f);
 
+/*
+ * Inline: packets of side @side (0: client, 1: server) of the flow entered
+ * through bridge port @ifname. When the policy binds that side's address to
+ * a workload with another `interface`, the packet is a spoof: the flow's
+ * verdict becomes reason `spoofed` (deny in protect mode) and is returned;
+ * else NULL (also without a policy or a flow).
+ */
+const struct bh_verdict *dpi_flow_port(struct dpi_worker *w, struct dpi_flow *f, unsigned side,
+				       const char *ifname);
+
+/*
+ * Decide the flow again under the worker's current policy (after
+ * dpi_worker_set_policy()), at L3/L4, as dpi_flow_open() did. A flow
+ * already reset keeps being dropped. Returns the new verdict (NULL without
+ * a policy or a flow).
+ */
+const struct bh_verdict *dpi_flow_redecide(struct dpi_worker *w, struct dpi_flow *f,
+					   const struct dpi_flow_meta *m);
+
+/*
+ * Nothing of the flow's later bytes can change a decision or raise an
+ * alert: it is allowed (or audited), no end checks its transactions, and the
+ * worker's signatures have nothing to look at in its protocol. Inline, such
+ * a flow is handed to the kernel's fast path. @f NULL: a flow dpi/ has not
+ * seen, decided by nothing.
+ */
+bool dpi_flow_final(const struct dpi_worker *w, const struct dpi_flow *f);
+
 /* Alerts raised on the flow so far, flood-controlled ones included (0 for
  * NULL). */
 uint32_t dpi_flow_alerts(const struct dpi_flow *f);
