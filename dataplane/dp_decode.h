@@ -50,6 +50,7 @@ struct dp_packet {
 	int dlt;               /* pcap link type of data (for --write-dropped) */
 	uint32_t in_ifindex;   /* inline: bridge port it entered by (0: unknown) */
 	const char *in_iface;  /* and that port's name */
+	bool csum_partial;     /* inline: L4 checksum not computed yet (offload) */
 
 	/* L2 */
 	uint16_t vlan[DP_MAX_VLAN];

@@ -297,6 +297,8 @@ static void packet(struct qthread *t, const struct nlmsghdr *nlh, uint64_t ts)
 		p.in_ifindex = ntohl(mnl_attr_get_u32(a[NFQA_IFINDEX_PHYSINDEV]));
 		p.in_iface = ifname(t, p.in_ifindex);
 	}
+	if (a[NFQA_SKB_INFO])
+		p.csum_partial = ntohl(mnl_attr_get_u32(a[NFQA_SKB_INFO])) & NFQA_SKB_CSUMNOTREADY;
 	t->qs.bytes += p.wirelen;
 	rc = dp_decode_ip(&p);
 	dp_worker_process(t->w, &p, rc);

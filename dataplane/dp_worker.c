@@ -457,7 +457,8 @@ static void drop_packet(struct dp_worker *w)
 	w->verdict = DP_V_DROP;
 	w->st.pkts_dropped++;
 	if (w->drop && p) {
-		struct dp_dropped d = {p->data, p->caplen, p->wirelen, p->ts_us, p->pkt_no, p->dlt};
+		struct dp_dropped d = {p->data,	 p->caplen, p->wirelen,	       p->ts_us,
+				       p->pkt_no, p->dlt,    p->csum_partial};
 
 		w->drop(w->drop_ctx, w->id, &d);
 	}
