@@ -33,6 +33,8 @@
 #define EXIT_USAGE 2
 #define MAX_FILES 64
 #define SETS_FROM_POLICY (~0u)
+#define FLUSH_MS 200
+#define EVE_BUFFER (1u << 20)
 
 struct opts {
 	const char *bridges[MAX_FILES];
@@ -269,7 +271,18 @@ static void on_event(void *ctx, unsigned worker, const struct bh_event *ev)
 	pthread_mutex_lock(&o->lock);
 	if (fwrite(b->p, 1, b->len, o->f) != b->len)
 		o->errors++;
-	fflush(o->f);
+	pthread_mutex_unlock(&o->lock); /* flushed by the main thread */
+}
+
+/* Events reach the file within FLUSH_MS: one write for many events,
+ * instead of one per event on the workers' path. */
+static void flush_events(struct out *o)
+{
+	if (!o->f)
+		return;
+	pthread_mutex_lock(&o->lock);
+	if (fflush(o->f) != 0)
+		o->errors++;
 	pthread_mutex_unlock(&o->lock);
 }
 
@@ -312,6 +325,7 @@ static void stats_event(struct daemon *d)
 		ctl_json_ku64(&b, "dropped", q.dropped);
 		ctl_json_ku64(&b, "offloaded", q.offloaded);
 		ctl_json_ku64(&b, "rejected", q.denied);
+		ctl_json_ku64(&b, "resets_sent", q.resets_sent);
 		ctl_json_ku64(&b, "verdict_msgs", q.verdict_msgs);
 		ctl_json_ku64(&b, "enobufs", q.enobufs);
 		ctl_json_ku64(&b, "missed", q.missed);
@@ -443,6 +457,7 @@ static int open_outputs(struct daemon *d, struct ctl_dropped_stream **dropped,
 			fprintf(stderr, "bulkheadd: --eve %s: %s\n", d->o.eve, strerror(errno));
 			return -errno;
 		}
+		setvbuf(d->out.f, NULL, _IOFBF, EVE_BUFFER);
 	}
 	if (d->o.dropped) {
 		if (ctl_dropped_stream_open(d->o.dropped, 12 /* DLT_RAW */, dropped, err,
@@ -490,9 +505,14 @@ static int wait_signals(struct daemon *d, int sfd)
 
 			timeout = next_stats > now ? (int)((next_stats - now) / 1000u) + 1 : 0;
 		}
+		if (timeout < 0 || timeout > FLUSH_MS)
+			timeout = FLUSH_MS;
 		if (poll(&pf, 1, timeout) == 0) {
-			stats_event(d);
-			next_stats += d->o.stats_interval * 1000000ull;
+			flush_events(&d->out);
+			if (next_stats && now_us() >= next_stats) {
+				stats_event(d);
+				next_stats += d->o.stats_interval * 1000000ull;
+			}
 			continue;
 		}
 		if (read(sfd, &si, sizeof(si)) != sizeof(si))

@@ -75,7 +75,6 @@ struct dp_flow {
 	uint8_t client_is_a : 1;     /* key endpoint a is the client */
 	uint8_t ended : 1;           /* record already emitted */
 	uint8_t denied : 1;          /* policy: drop every packet from now on */
-	uint8_t kernel_denied : 1;   /* inline: the kernel rejects it now */
 	uint8_t offloaded : 1;       /* inline: the kernel passes it now */
 	uint8_t tcp_state;           /* enum bh_tcp_state */
 	uint8_t tcp_flags[2];        /* per direction, 0 = to server */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +84,7 @@ struct qthread {
 
 struct dp_inline {
 	struct dp_inline_config icfg;
+	int raw4, raw6;          /* for resets toward the receiver of a denial */
 	unsigned n;
 	struct qthread *qt;
 	int stop_fd;             /* eventfd: stop */
@@ -263,12 +265,102 @@ static const char *ifname(struct qthread *t, uint32_t ifindex)
 	return s->name;
 }
 
+static uint32_t csum_add(uint32_t s, const uint8_t *p, size_t n)
+{
+	for (; n > 1; p += 2, n -= 2)
+		s += (uint32_t)p[0] << 8 | p[1];
+	return s;
+}
+
+static uint16_t csum_fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/*
+ * The kernel's REJECT answers the sender of a denied packet; its receiver
+ * (the server, after a denied request) would wait on a half-open
+ * connection, holding a worker or a database backend. Send it the reset the
+ * sender would have: from the sender's address and port, at the sequence
+ * number the receiver expects next (the dropped packet's). Not for a SYN:
+ * the receiver never saw the connection.
+ */
+static void reset_receiver(struct qthread *t, const struct dp_packet *p)
+{
+	uint8_t pkt[60] = {0};
+	uint8_t *th;
+	uint32_t s, hl;
+	struct sockaddr_storage ss = {0};
+	socklen_t sl;
+	int fd;
+
+	if (p->proto != IPPROTO_TCP || !p->has_l4 || (p->tcp_flags & (DP_TH_SYN | DP_TH_RST)))
+		return;
+	if (p->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+
+		fd = t->d->raw4;
+		hl = 20;
+		pkt[0] = 0x45;
+		pkt[3] = 40;
+		pkt[8] = 64;
+		pkt[9] = IPPROTO_TCP;
+		memcpy(pkt + 12, p->src.b + 12, 4);
+		memcpy(pkt + 16, p->dst.b + 12, 4);
+		s = csum_add(0, pkt, 20);
+		pkt[10] = (uint8_t)(csum_fold(s) >> 8);
+		pkt[11] = (uint8_t)csum_fold(s);
+		s = csum_add(0, pkt + 12, 8);
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, p->dst.b + 12, 4);
+		sl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+		fd = t->d->raw6;
+		hl = 40;
+		pkt[0] = 0x60;
+		pkt[5] = 20;
+		pkt[6] = IPPROTO_TCP;
+		pkt[7] = 64;
+		memcpy(pkt + 8, p->src.b, 16);
+		memcpy(pkt + 24, p->dst.b, 16);
+		s = csum_add(0, pkt + 8, 32);
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, p->dst.b, 16);
+		sl = sizeof(*sin6);
+	}
+	if (fd < 0)
+		return;
+	th = pkt + hl;
+	th[0] = (uint8_t)(p->sport >> 8);
+	th[1] = (uint8_t)p->sport;
+	th[2] = (uint8_t)(p->dport >> 8);
+	th[3] = (uint8_t)p->dport;
+	th[4] = (uint8_t)(p->seq >> 24);
+	th[5] = (uint8_t)(p->seq >> 16);
+	th[6] = (uint8_t)(p->seq >> 8);
+	th[7] = (uint8_t)p->seq;
+	th[12] = 5 << 4;
+	th[13] = DP_TH_RST;
+	s = csum_add(s + IPPROTO_TCP + 20, th, 20);
+	th[16] = (uint8_t)(csum_fold(s) >> 8);
+	th[17] = (uint8_t)csum_fold(s);
+	if (sendto(fd, pkt, hl + 20, 0, (struct sockaddr *)&ss, sl) < 0)
+		t->qs.errors++;
+	else
+		t->qs.resets_sent++;
+}
+
 static void packet(struct qthread *t, const struct nlmsghdr *nlh, uint64_t ts)
 {
 	struct nlattr *a[NFQA_MAX + 1] = {0};
 	const struct nfqnl_msg_packet_hdr *ph;
 	struct dp_packet p;
 	uint32_t id, mark = 0;
+	enum dp_verdict v;
 	int rc;
 
 	if (nfq_nlmsg_parse(nlh, a) < 0 || !a[NFQA_PACKET_HDR] ||
@@ -302,7 +394,10 @@ static void packet(struct qthread *t, const struct nlmsghdr *nlh, uint64_t ts)
 	t->qs.bytes += p.wirelen;
 	rc = dp_decode_ip(&p);
 	dp_worker_process(t->w, &p, rc);
-	verdict(t, id, mark, dp_worker_verdict(t->w));
+	v = dp_worker_verdict(t->w);
+	verdict(t, id, mark, v);
+	if (v == DP_V_DENY && rc == 0)
+		reset_receiver(t, &p);
 }
 
 static int on_msg(const struct nlmsghdr *nlh, void *ctx)
@@ -433,6 +528,10 @@ int dp_inline_new(const struct dp_engine_config *cfg, const struct dp_inline_con
 	d->icfg = *icfg;
 	d->n = cfg->workers;
 	d->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	/* IPPROTO_RAW: we write the IP header (needs CAP_NET_RAW); a family
+	 * the node lacks just sends no resets. */
+	d->raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	d->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	d->mark_offload = dp_mark_offload(0);
 	d->qt = calloc(d->n, sizeof(*d->qt));
 	if (d->stop_fd < 0 || !d->qt) {
@@ -610,6 +709,10 @@ void dp_inline_free(struct dp_inline *d)
 	}
 	if (d->stop_fd >= 0)
 		close(d->stop_fd);
+	if (d->raw4 >= 0)
+		close(d->raw4);
+	if (d->raw6 >= 0)
+		close(d->raw6);
 	free(d->qt);
 	free(d);
 }

@@ -603,10 +603,11 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 	dp_flow_touch(w->flows, f, cls);
 	if (f->denied) {
 		drop_packet(w);
-		if (!f->kernel_denied && w->offload) {
-			f->kernel_denied = 1;
+		/* Every packet: one that was queued before the connection's
+		 * mark, or a SYN retransmitted on the same ports, gets its
+		 * reset too. */
+		if (w->offload)
 			w->verdict = DP_V_DENY;
-		}
 	} else if (w->offload && !f->offloaded && dpi_flow_final(w->dpi, f->l7)) {
 		f->offloaded = 1;
 		w->st.flows_offloaded++;

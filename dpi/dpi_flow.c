@@ -215,7 +215,13 @@ static void replay_pending(struct dpi_worker *w, struct dpi_flow *f, void *cooki
 
 static void detect(struct dpi_worker *w, struct dpi_flow *f, void *cookie, bool eof)
 {
-	int p = dpi_detect_stream(f->d[0].pend, f->d[0].plen, f->d[1].pend, f->d[1].plen, eof);
+	int p;
+
+	/* Not a byte either way (a TCP health probe, a client that gave up):
+	 * no protocol to name, and nothing left unparsed. */
+	if (!f->d[0].plen && !f->d[1].plen)
+		return;
+	p = dpi_detect_stream(f->d[0].pend, f->d[0].plen, f->d[1].pend, f->d[1].plen, eof);
 
 	if (p < 0 && (f->d[0].plen >= DPI_DETECT_MAX || f->d[1].plen >= DPI_DETECT_MAX))
 		p = DPI_PROTO_UNKNOWN;

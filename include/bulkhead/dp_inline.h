@@ -50,6 +50,7 @@ struct dp_queue_stats {
 	uint64_t enobufs;            /* the socket overran: packets lost to it */
 	uint64_t missed;             /* packet ids never seen: passed by the kernel
 	                              * when failing open, else dropped by it */
+	uint64_t resets_sent;        /* to the receivers of denied packets */
 	uint64_t errors;             /* kernel errors on verdicts, bad messages */
 };
 
