@@ -306,7 +306,7 @@ static int ambient_raise(uint64_t keep, int last, char *err, size_t errlen)
  * leave a daemon that believes it dropped what it still holds. */
 static int verify(uint64_t keep, int last, char *err, size_t errlen)
 {
-	struct caps c;
+	struct caps c = {0};
 	uint64_t bnd = bounding_get(last), amb = ambient_get(last);
 	int r = caps_get(&c);
 
@@ -381,7 +381,7 @@ int ctl_privs_drop(const int *keep, size_t nkeep, char *err, size_t errlen)
 
 int ctl_privs_report(char *buf, size_t len)
 {
-	struct caps c;
+	struct caps c = {0};
 	size_t used = 0;
 	char tmp[16];
 	int r = caps_get(&c);

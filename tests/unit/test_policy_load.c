@@ -164,6 +164,8 @@ static bool msg_matches(const char *msg, const char *path, const struct expect *
 	char head[4200];
 	int n = snprintf(head, sizeof(head), "%s:%u:%u: ", path, e->line, e->col);
 
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return false;
 	return msg && strncmp(msg, head, (size_t)n) == 0 && strstr(msg + n, e->text) != NULL;
 }
 
