@@ -880,6 +880,67 @@ static void test_many_regexes(void)
 	free(doc);
 }
 
+
+/* What inline enforcement asks of a flow: spoofed bridge ports, the fast
+ * path's "nothing more to see", decisions again under a new policy, and an
+ * empty connection on an L7 port (a TCP health probe). */
+static void test_inline(void)
+{
+	static const char *const yaml =
+		"apiVersion: bulkhead/v1\nkind: Workload\nmetadata: {name: web-1}\n"
+		"labels: {app: web}\naddresses: [10.0.0.1]\ninterface: vethweb\n---\n"
+		"apiVersion: bulkhead/v1\nkind: Workload\nmetadata: {name: api-1}\n"
+		"labels: {app: api}\naddresses: [10.0.0.2]\n---\n"
+		POLICY("api", "api", "protect",
+		       "  ingress:\n  - name: web-http\n    from: [{selector: {matchLabels: {app: web}}}]\n"
+		       "    ports: [{port: 8080}]\n    rules:\n      http: [{path: /ok}]\n"
+		       "  - name: web-bulk\n    from: [{selector: {matchLabels: {app: web}}}]\n"
+		       "    ports: [{port: 9000}]\n");
+	struct dpi_policy *p = compile(yaml), *p2;
+	const struct bh_verdict *v;
+	struct tf t;
+
+	CHECK(p != NULL);
+	if (!p)
+		return;
+	/* L4-only rule: final at once; L7 rule: never */
+	tf_open(&t, p, NULL, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 9000);
+	CHECK_V(*t.open, ALLOW, "web-bulk");
+	CHECK(dpi_flow_final(t.w, t.f));
+	/* the client's own port: fine; another port: spoofed, denied */
+	CHECK(dpi_flow_port(t.w, t.f, 0, "vethweb") == NULL);
+	CHECK(dpi_flow_port(t.w, t.f, 1, "vethother") == NULL); /* api has no interface */
+	v = dpi_flow_port(t.w, t.f, 0, "vethother");
+	CHECK(v != NULL);
+	if (v)
+		CHECK_V(*v, DENY, "spoofed");
+	CHECK(!dpi_flow_final(t.w, t.f));
+	tf_close(&t);
+	tf_open(&t, p, NULL, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 8080);
+	CHECK_V(*t.open, ALLOW, "web-http");
+	CHECK(!dpi_flow_final(t.w, t.f));
+	/* no byte either way, then the end: no decision beyond L4 */
+	dpi_stream(t.w, &t.f, &t.c, &t.m, 0, NULL, 0, DPI_DATA_EOF);
+	dpi_stream(t.w, &t.f, &t.c, &t.m, 1, NULL, 0, DPI_DATA_EOF);
+	tf_close(&t);
+	CHECK_EQ(t.c.nv, 0);
+	CHECK_EQ(t.c.n, 0);
+	/* a new policy without the bulk rule: the open flow is denied */
+	p2 = compile(WORKLOADS POLICY("api", "api", "protect", "  ingress: []\n"));
+	CHECK(p2 != NULL);
+	tf_open(&t, p, NULL, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 9000);
+	if (p2 && dpi_worker_set_policy(t.w, p2) == 0) {
+		v = dpi_flow_redecide(t.w, t.f, &t.m);
+		CHECK(v != NULL);
+		if (v)
+			CHECK_V(*v, DENY, "no-rule");
+		CHECK(!dpi_flow_final(t.w, t.f));
+	}
+	tf_close(&t);
+	dpi_policy_free(p2);
+	dpi_policy_free(p);
+}
+
 int main(void)
 {
 	RUN(test_default_deny);
@@ -895,5 +956,6 @@ int main(void)
 	RUN(test_unparsed);
 	RUN(test_signatures);
 	RUN(test_many_regexes);
+	RUN(test_inline);
 	return bh_test_summary();
 }
