@@ -335,7 +335,7 @@ static void stats_event(struct daemon *d)
 	ctl_json_close_array(&b);
 	ctl_json_kobj(&b, "flows");
 	ctl_json_ku64(&b, "created", st.flows_created);
-	ctl_json_ku64(&b, "active", st.flows_created - st.flows_timeout - st.flows_evicted);
+	ctl_json_ku64(&b, "active", st.flows_active);
 	ctl_json_ku64(&b, "offloaded", st.flows_offloaded);
 	ctl_json_ku64(&b, "reset", st.flows_reset);
 	ctl_json_close(&b);

@@ -431,6 +431,7 @@ static void publish(struct qthread *t, bool force)
 	pthread_mutex_lock(&t->lock);
 	t->pub_qs = t->qs;
 	t->pub_st = *dp_worker_stats(t->w);
+	t->pub_st.flows_active = dp_worker_active_flows(t->w);
 	t->stats_done = t->stats_req;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->lock);

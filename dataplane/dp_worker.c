@@ -732,6 +732,11 @@ void dp_worker_finish(struct dp_worker *w, uint64_t end_us)
 	free(c.v);
 }
 
+uint32_t dp_worker_active_flows(const struct dp_worker *w)
+{
+	return dp_flow_count(w->flows);
+}
+
 enum dp_verdict dp_worker_verdict(const struct dp_worker *w)
 {
 	return w->verdict;

@@ -30,6 +30,9 @@ void dp_worker_finish(struct dp_worker *w, uint64_t end_us);
 
 const struct dp_stats *dp_worker_stats(const struct dp_worker *w);
 
+/* Flows in the worker's table now. */
+uint32_t dp_worker_active_flows(const struct dp_worker *w);
+
 /* Inline: what to do with the packet dp_worker_process() just saw. */
 enum dp_verdict {
 	DP_V_ACCEPT,
