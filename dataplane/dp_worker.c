@@ -757,7 +757,7 @@ static void redecide(void *ctx, struct dp_flow *f)
 	if (!w->policy || !f->l7)
 		return;
 	flow_meta(f, &m);
-	v = dpi_flow_redecide(w->dpi, f->l7, &m);
+	v = dpi_flow_redecide(w->dpi, f->l7, f, &m);
 	if (v && v->action == BH_ACT_DENY && !f->denied) {
 		f->denied = true;
 		w->st.flows_reset++;

@@ -811,7 +811,7 @@ const struct bh_verdict *dpi_flow_port(struct dpi_worker *w, struct dpi_flow *f,
 }
 
 const struct bh_verdict *dpi_flow_redecide(struct dpi_worker *w, struct dpi_flow *f,
-					   const struct dpi_flow_meta *m)
+					   void *cookie, const struct dpi_flow_meta *m)
 {
 	bool was_dropped;
 	struct bh_verdict old;
@@ -832,6 +832,14 @@ const struct bh_verdict *dpi_flow_redecide(struct dpi_worker *w, struct dpi_flow
 					       .reason = old.reason, .direction = old.direction,
 					       .sid = old.sid};
 		f->pol.dropped = true;
+	} else if (f->decided) {
+		/* TLS on a port the new policy gives HTTP rules must not
+		 * pass uninspected because detection happened before. */
+		w->cur = f;
+		w->meta = m;
+		dpi_pol_app(w, f, cookie);
+		w->cur = NULL;
+		w->meta = NULL;
 	}
 	return &f->pol.v;
 }

@@ -231,12 +231,13 @@ const struct bh_verdict *dpi_flow_port(struct dpi_worker *w, struct dpi_flow *f,
 
 /*
  * Decide the flow again under the worker's current policy (after
- * dpi_worker_set_policy()), at L3/L4, as dpi_flow_open() did. A flow
- * already reset keeps being dropped. Returns the new verdict (NULL without
- * a policy or a flow).
+ * dpi_worker_set_policy()): at L3/L4 as dpi_flow_open() did, and, when its
+ * protocol is known, whether the new L7 rules speak it (onUnparsed through
+ * the verdict op, with @cookie). A flow already reset keeps being dropped.
+ * Returns the new verdict (NULL without a policy or a flow).
  */
 const struct bh_verdict *dpi_flow_redecide(struct dpi_worker *w, struct dpi_flow *f,
-					   const struct dpi_flow_meta *m);
+					   void *cookie, const struct dpi_flow_meta *m);
 
 /*
  * Nothing of the flow's later bytes can change a decision or raise an

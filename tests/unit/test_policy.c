@@ -930,11 +930,33 @@ static void test_inline(void)
 	CHECK(p2 != NULL);
 	tf_open(&t, p, NULL, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 9000);
 	if (p2 && dpi_worker_set_policy(t.w, p2) == 0) {
-		v = dpi_flow_redecide(t.w, t.f, &t.m);
+		v = dpi_flow_redecide(t.w, t.f, &t.c, &t.m);
 		CHECK(v != NULL);
 		if (v)
 			CHECK_V(*v, DENY, "no-rule");
 		CHECK(!dpi_flow_final(t.w, t.f));
+	}
+	tf_close(&t);
+	dpi_policy_free(p2);
+	/* TLS allowed at L4 only, then a policy with HTTP rules on its port:
+	 * onUnparsed decides it, detection being long over */
+	p2 = compile(WORKLOADS POLICY("api", "api", "protect",
+		"  ingress:\n  - name: web-http\n    from: [{selector: {matchLabels: {app: web}}}]\n"
+		"    ports: [{port: 9000}]\n    rules:\n      http: [{path: /ok}]\n"));
+	CHECK(p2 != NULL);
+	tf_open(&t, p, NULL, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 9000);
+	{
+		static const char hello[] = "\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03"
+					    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x00\x00\x02\x00\x2f\x01\x00";
+
+		tf_send(&t, 0, hello, sizeof(hello) - 1);
+	}
+	CHECK_EQ(t.c.nv, 0);
+	if (p2 && dpi_worker_set_policy(t.w, p2) == 0) {
+		dpi_flow_redecide(t.w, t.f, &t.c, &t.m);
+		CHECK_EQ(t.c.nv, 1);
+		if (t.c.nv == 1)
+			CHECK_V(t.c.late[0], DENY, "unparsed");
 	}
 	tf_close(&t);
 	dpi_policy_free(p2);
