@@ -49,7 +49,6 @@ struct dp_packet {
 	const char *source;    /* pcap file name or NULL */
 	int dlt;               /* pcap link type of data (for --write-dropped) */
 	uint32_t in_ifindex;   /* inline: bridge port it entered by (0: unknown) */
-	const char *in_iface;  /* and that port's name */
 	bool csum_partial;     /* inline: L4 checksum not computed yet (offload) */
 
 	/* L2 */

@@ -17,7 +17,6 @@
 #include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink_queue.h>
-#include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -36,17 +35,11 @@
 #define RX_BATCH 64
 #define COPY_RANGE 0xffff
 /* A message: the packet and its attributes (headers, marks, devices). */
-#define RX_BUF (COPY_RANGE + 4096)
+#define RX_BUF MNL_ALIGN(COPY_RANGE + 4096) /* each buffer aligned for nlmsghdr */
 /* A verdict message is well under 64 bytes. */
 #define TX_BUF (RX_BATCH * 2 * 64)
 #define POLL_MS 100
 #define DLT_RAW_LINUX 12 /* pcap's DLT_RAW on Linux: raw IPv4/IPv6 */
-
-struct ifname_slot {
-	uint32_t ifindex;
-	char name[IF_NAMESIZE];
-};
-#define IFCACHE 256
 
 struct qthread {
 	struct dp_inline *d;
@@ -66,7 +59,6 @@ struct qthread {
 	size_t txlen;
 	uint32_t accept_upto;    /* highest accepted id not yet answered */
 	uint32_t last_id;        /* last packet id seen, for gaps */
-	struct ifname_slot ifc[IFCACHE];
 	struct dp_queue_stats qs;
 	uint64_t last_pub_us;
 
@@ -252,19 +244,6 @@ static void verdict(struct qthread *t, uint32_t id, uint32_t mark, enum dp_verdi
 
 /* ------------------------------------------------------------ packets */
 
-static const char *ifname(struct qthread *t, uint32_t ifindex)
-{
-	struct ifname_slot *s = &t->ifc[ifindex % IFCACHE];
-
-	if (s->ifindex != ifindex) {
-		/* A port came or went: ask the kernel (once per port). */
-		if (!if_indextoname(ifindex, s->name))
-			snprintf(s->name, sizeof(s->name), "if%u", ifindex);
-		s->ifindex = ifindex;
-	}
-	return s->name;
-}
-
 static uint32_t csum_add(uint32_t s, const uint8_t *p, size_t n)
 {
 	for (; n > 1; p += 2, n -= 2)
@@ -385,10 +364,8 @@ static void packet(struct qthread *t, const struct nlmsghdr *nlh, uint64_t ts)
 		p.caplen = mnl_attr_get_payload_len(a[NFQA_PAYLOAD]);
 	}
 	p.wirelen = a[NFQA_CAP_LEN] ? ntohl(mnl_attr_get_u32(a[NFQA_CAP_LEN])) : (uint32_t)p.caplen;
-	if (a[NFQA_IFINDEX_PHYSINDEV]) {
+	if (a[NFQA_IFINDEX_PHYSINDEV])
 		p.in_ifindex = ntohl(mnl_attr_get_u32(a[NFQA_IFINDEX_PHYSINDEV]));
-		p.in_iface = ifname(t, p.in_ifindex);
-	}
 	if (a[NFQA_SKB_INFO])
 		p.csum_partial = ntohl(mnl_attr_get_u32(a[NFQA_SKB_INFO])) & NFQA_SKB_CSUMNOTREADY;
 	t->qs.bytes += p.wirelen;

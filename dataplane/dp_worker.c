@@ -7,6 +7,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "bulkhead/dpi.h"
@@ -22,6 +24,13 @@ _Static_assert(DP_ANOM__MAX <= sizeof(((struct dp_stats *)0)->anomaly_by_id) / s
 /* How often (packet time) idle flows are looked for. Expiry is also checked
  * on lookup, so this only bounds memory, never changes a result. */
 #define EXPIRE_EVERY_US 1000000
+
+/* Names of bridge ports (inline), by ifindex. */
+struct port_slot {
+	uint32_t ifindex;
+	char name[IF_NAMESIZE];
+};
+#define PORT_CACHE 64
 
 struct dp_worker {
 	unsigned id;
@@ -41,6 +50,7 @@ struct dp_worker {
 	uint64_t next_expire_us;
 	const struct dp_packet *cur; /* packet being processed, for event context */
 	struct dp_stats st;
+	struct port_slot ports[PORT_CACHE];
 };
 
 void dp_engine_config_init(struct dp_engine_config *cfg)
@@ -60,6 +70,33 @@ bool dp_anomaly_names(unsigned id, const char **ret_type, const char **ret_event
 	*ret_type = dp_anomaly_type((enum dp_anomaly)id);
 	*ret_event = dp_anomaly_event((enum dp_anomaly)id);
 	return true;
+}
+
+/* The name of bridge port @ifindex (NULL for 0: replay). Asks the kernel
+ * once per port; a port that went away keeps its number as a name. */
+static const char *port_name(struct dp_worker *w, uint32_t ifindex)
+{
+	struct port_slot *s = &w->ports[ifindex % PORT_CACHE];
+
+	if (!ifindex)
+		return NULL;
+	if (s->ifindex != ifindex) {
+		if (!if_indextoname(ifindex, s->name))
+			snprintf(s->name, sizeof(s->name), "if%u", ifindex);
+		s->ifindex = ifindex;
+	}
+	return s->name;
+}
+
+/* Inline events about flow @f name the bridge port of its client (port[0]
+ * is that of direction 0, to the server), or while no client packet was
+ * seen, that of the packet at hand. */
+static const char *flow_port(struct dp_worker *w, const struct dp_flow *f,
+			     const struct dp_packet *p)
+{
+	if (f->port[0])
+		return port_name(w, f->port[0]);
+	return p ? port_name(w, p->in_ifindex) : NULL;
 }
 
 static void tuple_from_packet(struct bh_tuple *t, const struct dp_packet *p)
@@ -135,10 +172,11 @@ static void emit_anomaly(struct dp_worker *w, struct dp_flow *f, const struct dp
 		ev.ts_us = p->ts_us;
 		ev.pkt_no = p->pkt_no;
 		ev.source = p->source;
-		ev.in_iface = p->in_iface;
+		ev.in_iface = f ? flow_port(w, f, p) : port_name(w, p->in_ifindex);
 	} else if (f) {
 		ev.ts_us = f->last_us;
 		ev.source = f->source;
+		ev.in_iface = flow_port(w, f, NULL);
 	}
 	if (f) {
 		ev.has_tuple = true;
@@ -177,7 +215,7 @@ static void flow_event(struct dp_worker *w, struct dp_flow *f, struct bh_event *
 	ev->ts_us = p ? p->ts_us : f->last_us;
 	ev->pkt_no = p ? p->pkt_no : 0;
 	ev->source = p ? p->source : f->source;
-	ev->in_iface = p ? p->in_iface : NULL;
+	ev->in_iface = flow_port(w, f, p);
 	ev->has_tuple = true;
 	ev->has_flow = true;
 	tuple_from_flow(&ev->tuple, f, f->wscale[0], f->wscale[1]);
@@ -395,6 +433,7 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	ev.ts_us = f->start_us;
 	ev.pkt_no = f->first_pkt;
 	ev.source = f->source;
+	ev.in_iface = flow_port(w, f, NULL);
 	ev.has_tuple = true;
 	ev.has_flow = true;
 	tuple_from_flow(&ev.tuple, f, f->wscale[0], f->wscale[1]);
@@ -530,7 +569,7 @@ static bool port_ok(struct dp_worker *w, struct dp_flow *f, unsigned dir,
 	if (f->port[dir])
 		return f->port[dir] == p->in_ifindex;
 	f->port[dir] = p->in_ifindex;
-	v = dpi_flow_port(w->dpi, f->l7, dir, p->in_iface);
+	v = dpi_flow_port(w->dpi, f->l7, dir, port_name(w, p->in_ifindex));
 	if (!v)
 		return true;
 	w->st.pkts_spoofed++;

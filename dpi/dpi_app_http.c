@@ -88,6 +88,24 @@ static void emit(struct dpi_worker *w, void *cookie, struct tx *t)
 	dpi_record(w, cookie, &ev);
 }
 
+static size_t vname_len(const char *s)
+{
+	return s ? strlen(s) + 1 : 0;
+}
+
+/* Copy the string *@s points to to @at, point *@s at the copy. */
+static char *vname_put(const char **s, char *at)
+{
+	size_t n;
+
+	if (!*s)
+		return at;
+	n = strlen(*s) + 1;
+	memcpy(at, *s, n);
+	*s = at;
+	return at + n;
+}
+
 static void on_request(void *ctx, const struct dpi_http_request *r)
 {
 	struct call *c = ctx;
@@ -113,6 +131,10 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 		emit(c->w, c->cookie, old);
 		free(old);
 	}
+	/* The verdict's names live in the policy, which a new one may
+	 * replace before the response comes: the record keeps copies. */
+	if (has_v)
+		need += vname_len(v.reason) + vname_len(v.policy) + vname_len(v.rule);
 	t = malloc(sizeof(*t) + need);
 	if (!t) {
 		dpi_anomaly(c->w, c->cookie, "applayer.no_memory");
@@ -130,7 +152,12 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 	at = put(&t->h.method, at, r->method, FIELD_KEEP);
 	at = put(&t->h.protocol, at, r->protocol, FIELD_KEEP);
 	at = put(&t->h.user_agent, at, r->user_agent, FIELD_KEEP);
-	put(&t->h.content_type, at, r->content_type, FIELD_KEEP);
+	at = put(&t->h.content_type, at, r->content_type, FIELD_KEEP);
+	if (has_v) {
+		at = vname_put(&t->v.reason, at);
+		at = vname_put(&t->v.policy, at);
+		vname_put(&t->v.rule, at);
+	}
 	t->h.request_length = r->body_len;
 	if (c->hf->early && c->hf->early_id == r->tx_id) {
 		c->hf->early = false;

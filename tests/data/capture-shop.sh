@@ -5,7 +5,8 @@
 # shop that the policy tests (tests/data/policy/shop*.yaml, shop*.expect)
 # decide (run as root).
 #
-# Same test bed as capture-l7.sh and capture-attacks.sh (netns-lib.sh): a
+# Same test bed as capture-l7.sh and capture-attacks.sh (netns-lib.sh; the
+# shop's servers, fixtures and clients: netns-servers.sh): a
 # "switch" namespace holding a Linux bridge, one "container" namespace per
 # workload on its veth ports, real servers and real clients, tcpdump on the
 # bridge. 10.99.7.0/24 and fd00:99:7::/64:
@@ -89,150 +90,27 @@ OUT=$(cd "$OUT" && pwd)
 WHO=capture-shop.sh
 # shellcheck source=SCRIPTDIR/netns-lib.sh
 . "$HERE/netns-lib.sh"
-nl_need ip ss tcpdump tshark capinfos nginx dnsmasq dig curl ethtool psql \
-	mariadbd mariadb mariadb-install-db setpriv runuser
-PGBIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | tail -n1)
-if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/postgres" ]; then
-	die "postgresql server not installed (apt-get install postgresql)"
-fi
-id postgres >/dev/null 2>&1 || die "no postgres user (apt-get install postgresql)"
-ECHO_MOD=/usr/lib/nginx/modules/ngx_http_echo_module.so
-[ -f "$ECHO_MOD" ] || die "$ECHO_MOD missing (apt-get install libnginx-mod-http-echo)"
+# shellcheck source=SCRIPTDIR/netns-servers.sh
+. "$HERE/netns-servers.sh"
+nl_need ip ss tcpdump tshark capinfos ethtool
+shop_need
 
 ID=$$
 P=bhs$ID                      # namespace prefix
 SW=$P-sw
 BR=bhsb$ID
 VETH=bhs$ID
-NAMES=(frontend api orders-pg catalog-db dns intruder)
-declare -A IP4=([frontend]=10.99.7.10 [api]=10.99.7.20 [orders-pg]=10.99.7.30
-	[catalog-db]=10.99.7.31 [dns]=10.99.7.53 [intruder]=10.99.7.99)
-declare -A IP6=([frontend]=fd00:99:7::10 [api]=fd00:99:7::20 [orders-pg]=fd00:99:7::30
-	[catalog-db]=fd00:99:7::31 [dns]=fd00:99:7::53 [intruder]=fd00:99:7::99)
-declare -A MAC=([frontend]=02:99:00:00:07:0a [api]=02:99:00:00:07:14 [orders-pg]=02:99:00:00:07:1e
-	[catalog-db]=02:99:00:00:07:1f [dns]=02:99:00:00:07:35 [intruder]=02:99:00:00:07:63)
-declare -A VSHORT=([frontend]=f [api]=a [orders-pg]=p [catalog-db]=m [dns]=d [intruder]=x)
+shop_hosts
 
 nl_init /tmp/bhshop.XXXXXX
 nl_topology
-
-# ---------------------------------------------------------------- api: nginx
-# Every location answers any method with a small JSON body (echo module:
-# chunked, no Content-Length); /v1/orders reads a request body first.
-mkdir -p "$TMP/nginx"
-{
-	nl_nginx_head "$TMP/nginx" "load_module $ECHO_MOD;"
-	cat <<EOF
-	server {
-		default_type application/json;
-		listen ${IP4[api]}:8080;
-		listen [${IP6[api]}]:8080;
-		server_name api.shop.svc.cluster.local;
-		location = /v1/orders { client_body_buffer_size 16k; echo_read_request_body;
-			echo '{"method":"\$request_method","orders":[17,18,12345]}'; }
-		location ~ ^/v1/orders/([0-9]+)\$ { echo '{"id":\$1,"status":"paid","total":42.50}'; }
-		location ~ ^/v1/catalog/([0-9a-f-]+)\$ { echo '{"sku":"\$1","price":9.99}'; }
-		location = /healthz { echo '{"status":"ok"}'; }
-		location /admin { echo '{"admin":true,"users":3}'; }
-		location / { echo '{"path":"\$uri"}'; }
-	}
-}
-EOF
-} >"$TMP/nginx/nginx.conf"
-ip netns exec "$P-api" nginx -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx" >"$TMP/nginx/stdout" 2>&1 &
-PIDS+=("$!")
-
-# ---------------------------------------------------------------- dns: dnsmasq
-Z=shop.svc.cluster.local
-nl_dnsmasq dns "$TMP/dnsmasq.log" \
-	--local=/$Z/ --local-ttl=30 \
-	--host-record=frontend.$Z,"${IP4[frontend]}","${IP6[frontend]}" \
-	--host-record=api.$Z,"${IP4[api]}","${IP6[api]}" \
-	--host-record=orders-pg.$Z,"${IP4[orders-pg]}","${IP6[orders-pg]}" \
-	--host-record=catalog-db.$Z,"${IP4[catalog-db]}","${IP6[catalog-db]}" \
-	--host-record=dns.$Z,"${IP4[dns]}","${IP6[dns]}" \
-	--host-record=api.example.com,192.0.2.80
-
-# ---------------------------------------------------------------- catalog-db: mariadb
-MY=$TMP/mysql
-mkdir -p "$MY/data"
-mariadb-install-db --no-defaults --user=root --datadir="$MY/data" \
-	--auth-root-authentication-method=normal --skip-test-db >"$MY/install.log" 2>&1 ||
-	{ cat "$MY/install.log" >&2; die "mariadb-install-db failed"; }
-# MariaDB >= 10.11 takes a list of addresses.
-ip netns exec "$P-catalog-db" mariadbd --no-defaults --user=root --datadir="$MY/data" \
-	--socket="$MY/sock" --pid-file="$MY/pid" --log-error="$MY/err.log" \
-	--bind-address="${IP4[catalog-db]},${IP6[catalog-db]}" \
-	--port=3306 --skip-name-resolve --skip-log-bin --skip-ssl --innodb-buffer-pool-size=16M \
-	--innodb-log-file-size=8M --performance-schema=off >"$MY/stdout" 2>&1 &
-PIDS+=("$!")
-
-# ---------------------------------------------------------------- orders-pg: postgresql
-PG=$TMP/pg
-mkdir -p "$PG/sock"
-chown postgres:postgres "$PG" "$PG/sock"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync >"$PG/initdb.log" 2>&1 ||
-	{ cat "$PG/initdb.log" >&2; die "initdb failed"; }
-cat >"$PG/data/pg_hba.conf" <<EOF
-local all all trust
-host all all 10.99.7.0/24 trust
-host all all fd00:99:7::/64 trust
-EOF
-ip netns exec "$P-orders-pg" setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" \
-	-D "$PG/data" -c listen_addresses="${IP4[orders-pg]},${IP6[orders-pg]}" -c port=5432 -c ssl=off \
-	-c unix_socket_directories="$PG/sock" -c fsync=off -c shared_buffers=16MB -c max_connections=20 \
-	-c logging_collector=off >"$PG/server.log" 2>&1 &
-PIDS+=("$!")
-
-wait_listen api t 8080 "$TMP/nginx/error.log" "$TMP/nginx/stdout"
-wait_listen dns u 53 "$TMP/dnsmasq.log"
-wait_listen dns t 53 "$TMP/dnsmasq.log"
-wait_listen catalog-db t 3306 "$MY/err.log" "$MY/stdout"
-wait_listen orders-pg t 5432 "$PG/server.log"
-
-# ---------------------------------------------------------------- fixtures (not captured)
-MY_PW=shop-catalog-pw
-mariadb --no-defaults -S "$MY/sock" -u root <<EOF
-CREATE DATABASE catalog;
-CREATE USER 'app'@'%' IDENTIFIED BY '$MY_PW';
-GRANT ALL PRIVILEGES ON catalog.* TO 'app'@'%';
-CREATE TABLE catalog.products (id INT PRIMARY KEY, sku VARCHAR(20), name VARCHAR(60));
-CREATE TABLE catalog.prices (product_id INT PRIMARY KEY, price DECIMAL(8,2), currency CHAR(3));
-CREATE TABLE catalog.secrets (id INT PRIMARY KEY, name VARCHAR(40), value VARCHAR(80));
-INSERT INTO catalog.products VALUES (1,'SKU-1','Mug'),(2,'SKU-2','T-shirt'),(3,'SKU-3','Sticker pack');
-INSERT INTO catalog.prices VALUES (1,9.99,'EUR'),(2,19.50,'EUR'),(3,2.00,'EUR');
-INSERT INTO catalog.secrets VALUES (1,'payment-api-key','sk_test_4eC39HqLyjWDarjtT1zdp7dc'),(2,'smtp-password','hunter2');
-EOF
-
-PGSU=(runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -h "$PG/sock" -U postgres)
-"${PGSU[@]}" -d postgres -c "CREATE ROLE app LOGIN" -c "CREATE DATABASE shop OWNER app" >/dev/null
-"${PGSU[@]}" -d shop -U app >/dev/null <<'EOF'
-CREATE TABLE users (id int PRIMARY KEY, email text, name text);
-CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, total numeric(8,2), status text);
-CREATE TABLE order_items (id serial PRIMARY KEY, order_id int REFERENCES orders ON DELETE CASCADE,
-	sku text, qty int);
-INSERT INTO users VALUES (1,'ada@example.com','Ada'),(2,'linus@example.com','Linus'),(3,'grace@example.com','Grace');
-INSERT INTO orders VALUES (17,1,29.49,'paid'),(18,2,9.99,'new'),(12345,3,2.00,'shipped');
-INSERT INTO order_items (order_id, sku, qty) VALUES (17,'SKU-1',1),(17,'SKU-2',1),(18,'SKU-1',1),(12345,'SKU-3',1);
-EOF
+# The fixtures are loaded before the capture starts.
+shop_servers api dns catalog-db orders-pg
 
 FILTER='(ip and net 10.99.7.0/24 and not ip multicast) or (ip6 and net fd00:99:7::/64 and not ip6 multicast)'
 
 # ---------------------------------------------------------------- clients
-H=api.shop.svc.cluster.local
-W=http://$H:8080
-CURL=(curl -sS --max-time 10 -o /dev/null)
-# CURL4 and CURL6 are used by name (http() below)
-# shellcheck disable=SC2034
-CURL4=("${CURL[@]}" --resolve "$H:8080:${IP4[api]}")
-# shellcheck disable=SC2034
-CURL6=("${CURL[@]}" --resolve "$H:8080:[${IP6[api]}]")
-DIG=(dig +tries=1 +time=3)
-PSQL=(psql -X -q -v ON_ERROR_STOP=1)
-pgc() { echo "host=$1 port=5432 dbname=shop user=app sslmode=disable application_name=api"; }
-PG4=$(pgc "${IP4[orders-pg]}")
-PG6=$(pgc "${IP6[orders-pg]}")
-MYC=(mariadb --no-defaults --skip-ssl --connect-timeout=5 -P 3306 -u app "-p$MY_PW" catalog)
+shop_clients
 
 # What the capture must contain, in order (checked below).
 HTTP_PLAN=()

@@ -24,20 +24,23 @@
 #   nl_nginx_head DIR [LINE...]  the shared start of an nginx.conf
 #   nl_dnsmasq NAME LOG [OPTION...]  dnsmasq in container NAME
 #   (start servers with `ip netns exec ... &` and append $! to PIDS: ip exec's,
-#   so $! is the server itself; nsx would fork a subshell)
+#   so $! is the server itself; nsx would fork a subshell. The EXIT trap ends
+#   them with SIGTERM, or with STOPSIG[pid] where that is set)
 #   wait_listen NS t|u PORT [LOG...]
 #   FILTER=...; start_cap FILE NS IFACE [tcpdump args]; traffic; stop_caps
 #   nl_check_caps FILE...    no lost segment, under 300 KB
 #   nl_install OUTDIR FILE...
 
-# Tool -> Debian package (tests/data/packages.txt lists them all).
+# Tool -> Debian package (tests/data/packages.txt lists those of the captures,
+# tests/packages.txt those of the netns suite).
 declare -A NL_PKG=([ip]=iproute2 [ss]=iproute2 [tcpdump]=tcpdump [tshark]=tshark
 	[capinfos]=wireshark-common [editcap]=wireshark-common [nginx]=nginx-light
 	[dnsmasq]=dnsmasq [dig]=dnsutils [curl]=curl [ethtool]=ethtool [ping]=iputils-ping
 	[openssl]=openssl [mariadbd]=mariadb-server [mariadb]=mariadb-client
 	[mariadb-install-db]=mariadb-server [perl]=perl [psql]=postgresql-client
 	[pgbench]=postgresql-client [setpriv]=util-linux [runuser]=util-linux
-	[/usr/bin/python3]=python3)
+	[/usr/bin/python3]=python3 [iptables]=iptables [ip6tables]=iptables
+	[iptables-save]=iptables [ip6tables-save]=iptables [jq]=jq [timeout]=coreutils)
 
 die() { echo "$WHO: $*" >&2; exit 1; }
 nsx() { local ns=$1; shift; ip netns exec "$P-$ns" "$@"; }
@@ -46,7 +49,7 @@ nl_need() {
 	local t
 	for t in "$@"; do
 		command -v "$t" >/dev/null ||
-			die "$t not installed: apt-get install ${NL_PKG[$t]:-<package of $t>} (see tests/data/packages.txt)"
+			die "$t not installed: apt-get install ${NL_PKG[$t]:-<package of $t>} (see tests/packages.txt, tests/data/packages.txt)"
 	done
 }
 
@@ -54,7 +57,7 @@ nl_cleanup() {
 	local rc=$? pid l ns
 	set +e
 	for pid in "${PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+		kill -"${STOPSIG[$pid]:-TERM}" "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
 	for l in "${CREATED_LINKS[@]}"; do
 		ip link show "$l" >/dev/null 2>&1 && ip link del "$l"
@@ -69,6 +72,7 @@ nl_cleanup() {
 nl_init() { # mktemp template
 	[ "$(id -u)" = 0 ] || die "must run as root"
 	PIDS=()
+	declare -gA STOPSIG=()   # pid -> the signal that ends it, if not SIGTERM
 	CAP_PID=()
 	CREATED_NS=()
 	CREATED_LINKS=()
