@@ -43,5 +43,5 @@ bh_events '.verdict != null and .event_type != "alert"' | jq -r '[.event_type,
 	.verdict.action, .verdict.reason] | @tsv' | column -t -s $'\t' | sed 's/^/   /'
 echo
 echo "== one denied request as written"
-bh_events '.event_type == "http" and .verdict.action == "deny"' | head -n 1 | jq -c .
+bh_events '.event_type == "http" and .verdict.action == "deny"' | sed -n 1p | jq -c .
 bh_done
