@@ -9,9 +9,14 @@
  * other verdict (drop, or a mark for the kernel's fast path) its own message,
  * in packet order. Packets arrive whole even when the kernel kept them as
  * one GSO super-packet (NFQA_CFG_F_GSO): the engine never checks or rewrites
- * checksums, so a partial one (NFQA_SKB_CSUMNOTREADY) is fine as it is.
+ * checksums, so a partial one (NFQA_SKB_CSUMNOTREADY) passes as it is; only
+ * --write-dropped completes it, for the file.
+ *
+ * A denied flow is handed to the kernel's rules with a mark (they reset its
+ * sender); its receiver gets a reset from here, over a raw socket.
  */
 #include <arpa/inet.h> /* before the linux/ headers: they defer to it */
+#include <netinet/in.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
@@ -23,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
