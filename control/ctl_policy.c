@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bulkhead/dpi.h"
 #include "ctl_policy_int.h"
 
 #define ARENA_CHUNK (64u << 10)
@@ -588,4 +589,35 @@ void ctl_policy_free(struct ctl_policy *p)
 		return;
 	ctl_policy_arena_free(&p->arena);
 	free(p);
+}
+
+struct build_msg {
+	ctl_policy_error_fn err;
+	void *ctx;
+};
+
+static void build_msg(void *ctx, bool warning, const char *msg)
+{
+	struct build_msg *m = ctx;
+
+	(void)warning;
+	m->err(m->ctx, msg);
+}
+
+int ctl_policy_build(const char *const *files, size_t nfiles, ctl_policy_error_fn err,
+		     void *err_ctx, struct ctl_policy **ret_docs, struct dpi_policy **ret)
+{
+	struct build_msg m = {err, err_ctx};
+	int r;
+
+	*ret_docs = NULL;
+	*ret = NULL;
+	r = ctl_policy_load(files, nfiles, err, err_ctx, ret_docs);
+	if (r == 0)
+		r = dpi_policy_new(ctl_policy_doc(*ret_docs), build_msg, &m, ret);
+	if (r < 0) {
+		ctl_policy_free(*ret_docs);
+		*ret_docs = NULL;
+	}
+	return r;
 }

@@ -42,4 +42,15 @@ const struct bh_policy_doc *ctl_policy_doc(const struct ctl_policy *p);
 /* NULL is fine. */
 void ctl_policy_free(struct ctl_policy *p);
 
+struct dpi_policy;
+
+/*
+ * Load @files and compile them (dpi_policy_new()); every error and warning
+ * goes to @err, one message per call. Returns 0 with *@ret_docs and *@ret
+ * set (the compiled policy keeps no pointer into the documents), or
+ * -EINVAL (reported) / -errno with both NULL.
+ */
+int ctl_policy_build(const char *const *files, size_t nfiles, ctl_policy_error_fn err,
+		     void *err_ctx, struct ctl_policy **ret_docs, struct dpi_policy **ret);
+
 #endif

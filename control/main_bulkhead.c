@@ -213,21 +213,12 @@ static void rule_error(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
-static void policy_msg(void *ctx, bool warning, const char *msg)
-{
-	(void)ctx;
-	(void)warning;
-	fprintf(stderr, "%s\n", msg);
-}
-
 /* Load and compile the policy files; every problem is printed. */
 static int load_policy(const char *const *files, size_t n, struct ctl_policy **ret_docs,
 		       struct dpi_policy **ret)
 {
-	int rc = ctl_policy_load(files, n, rule_error, NULL, ret_docs);
+	int rc = ctl_policy_build(files, n, rule_error, NULL, ret_docs, ret);
 
-	if (rc == 0)
-		rc = dpi_policy_new(ctl_policy_doc(*ret_docs), policy_msg, NULL, ret);
 	if (rc < 0) {
 		if (rc == -EINVAL)
 			fputs("bulkhead replay: policy not loaded, nothing replayed\n", stderr);

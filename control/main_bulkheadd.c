@@ -372,13 +372,6 @@ static void print_msg(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
-static void policy_msg(void *ctx, bool warning, const char *msg)
-{
-	(void)ctx;
-	(void)warning;
-	fprintf(stderr, "%s\n", msg);
-}
-
 /* Load and compile the --policy files; every problem printed. */
 static int load_policy(const struct opts *o, struct ctl_policy **ret_docs, struct dpi_policy **ret)
 {
@@ -388,15 +381,9 @@ static int load_policy(const struct opts *o, struct ctl_policy **ret_docs, struc
 	*ret = NULL;
 	if (!o->npolicies)
 		return 0;
-	r = ctl_policy_load(o->policies, o->npolicies, print_msg, NULL, ret_docs);
-	if (r == 0)
-		r = dpi_policy_new(ctl_policy_doc(*ret_docs), policy_msg, NULL, ret);
-	if (r < 0) {
-		if (r != -EINVAL)
-			fprintf(stderr, "bulkheadd: policy: %s\n", strerror(-r));
-		ctl_policy_free(*ret_docs);
-		*ret_docs = NULL;
-	}
+	r = ctl_policy_build(o->policies, o->npolicies, print_msg, NULL, ret_docs, ret);
+	if (r < 0 && r != -EINVAL)
+		fprintf(stderr, "bulkheadd: policy: %s\n", strerror(-r));
 	return r;
 }
 
