@@ -410,9 +410,16 @@ static void reload(struct daemon *d)
 		goto drop_new;
 	}
 	if (dp_inline_set_policy(d->dp, p, d->generation + 1) < 0) {
-		/* Some workers kept the old one: keep both alive, both valid. */
-		fputs("bulkheadd: out of memory switching policy; reverting\n", stderr);
-		dp_inline_set_policy(d->dp, d->policy, d->generation);
+		/* Some workers took the new one: back to the old everywhere. */
+		if (dp_inline_set_policy(d->dp, d->policy, d->generation) < 0) {
+			/* Workers disagree: neither snapshot may be freed. */
+			fputs("bulkheadd: out of memory switching policy, and switching back; "
+			      "workers enforce different generations: restart the daemon\n",
+			      stderr);
+			ctl_policy_free(docs);
+			return;
+		}
+		fputs("bulkheadd: out of memory switching policy; the old one stays\n", stderr);
 		goto drop_new;
 	}
 	d->generation++;
