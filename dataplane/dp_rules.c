@@ -432,7 +432,7 @@ int dp_rules_set_generation(const struct dp_rules_config *c, char *err, size_t e
 
 static int sysctl_get(const char *path, int *val)
 {
-	char buf[16] = {0};
+	char buf[16] = {0}, *end;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
@@ -442,8 +442,9 @@ static int sysctl_get(const char *path, int *val)
 	close(fd);
 	if (n <= 0)
 		return -EIO;
-	*val = atoi(buf);
-	return 0;
+	errno = 0;
+	*val = (int)strtol(buf, &end, 10);
+	return errno || end == buf ? -EIO : 0;
 }
 
 static int sysctl_set(const char *path, const char *val)

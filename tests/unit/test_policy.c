@@ -23,6 +23,7 @@ struct cap {
 	int type[MAXR];
 	bool has_v[MAXR];
 	struct bh_verdict v[MAXR];
+	char names[MAXR][3][128]; /* v's strings live only during the call */
 	int nv;
 	struct bh_verdict late[MAXR];
 	char alert_action[MAXR][12];
@@ -47,8 +48,18 @@ static void on_record(void *ctx, void *cookie, struct bh_event *ev)
 	if (c->n < MAXR) {
 		c->type[c->n] = ev->type;
 		c->has_v[c->n] = ev->verdict != NULL;
-		if (ev->verdict)
-			c->v[c->n] = *ev->verdict;
+		if (ev->verdict) {
+			struct bh_verdict *v = &c->v[c->n];
+			const char **field[3] = {&v->reason, &v->policy, &v->rule};
+
+			*v = *ev->verdict;
+			for (int i = 0; i < 3; i++) {
+				if (!*field[i])
+					continue;
+				snprintf(c->names[c->n][i], sizeof(c->names[0][0]), "%s", *field[i]);
+				*field[i] = c->names[c->n][i];
+			}
+		}
 	}
 	c->n++;
 }
