@@ -167,62 +167,6 @@ int ctl_dropped_stream_open(const char *path, int dlt, struct ctl_dropped_stream
 	return 0;
 }
 
-static uint32_t sum16(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (; n > 1; p += 2, n -= 2)
-		s += (uint32_t)p[0] << 8 | p[1];
-	if (n)
-		s += (uint32_t)p[0] << 8;
-	return s;
-}
-
-/*
- * A packet whose TCP/UDP checksum the kernel left to the NIC holds only the
- * pseudo-header's sum there: put the real one in @buf (a copy), so the file
- * reads as what went on the wire. IPv4, or IPv6 without extension headers.
- */
-static void fix_csum(uint8_t *buf, uint32_t len)
-{
-	uint32_t hl, l4len, s = 0;
-	uint8_t proto;
-	size_t off;
-
-	if (len >= 20 && buf[0] >> 4 == 4) {
-		hl = (buf[0] & 15u) * 4;
-		l4len = ((uint32_t)buf[2] << 8 | buf[3]);
-		proto = buf[9];
-		if (hl < 20 || l4len > len || l4len < hl)
-			return;
-		l4len -= hl;
-		s = sum16(0, buf + 12, 8);
-	} else if (len >= 40 && buf[0] >> 4 == 6) {
-		hl = 40;
-		l4len = (uint32_t)buf[4] << 8 | buf[5];
-		proto = buf[6];
-		if (l4len > len - 40)
-			return;
-		s = sum16(0, buf + 8, 32);
-	} else {
-		return;
-	}
-	if (proto == 6 && l4len >= 20)
-		off = hl + 16;
-	else if (proto == 17 && l4len >= 8)
-		off = hl + 6;
-	else
-		return;
-	s += proto + l4len;
-	buf[off] = buf[off + 1] = 0;
-	s = sum16(s, buf + hl, l4len);
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	s = ~s & 0xffff;
-	if (proto == 17 && !s)
-		s = 0xffff;
-	buf[off] = (uint8_t)(s >> 8);
-	buf[off + 1] = (uint8_t)s;
-}
-
 void ctl_dropped_stream_add(void *ctx, unsigned worker, const struct dp_dropped *d)
 {
 	struct ctl_dropped_stream *s = ctx;
@@ -238,14 +182,7 @@ void ctl_dropped_stream_add(void *ctx, unsigned worker, const struct dp_dropped 
 	if (d->dlt != s->dlt) {
 		s->skipped++;
 	} else {
-		uint8_t *copy = d->csum_partial && d->dlt == 12 ? malloc(d->caplen) : NULL;
-
-		if (copy) {
-			memcpy(copy, d->data, d->caplen);
-			fix_csum(copy, d->caplen);
-		}
-		pcap_dump((u_char *)s->dump, &h, copy ? copy : d->data);
-		free(copy);
+		pcap_dump((u_char *)s->dump, &h, d->data);
 		pcap_dump_flush(s->dump); /* a reader sees whole packets */
 		s->written++;
 	}

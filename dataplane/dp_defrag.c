@@ -22,6 +22,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include "dp_csum.h"
 #include "dp_defrag.h"
 
 /* Reassembled IPv4 total length, or IPv6 payload length, at most. */
@@ -480,17 +481,6 @@ static int seg_reserve(struct frag_dg *dg, uint32_t more)
 	return 0;
 }
 
-static uint16_t ipv4_csum(const uint8_t *h, uint32_t len)
-{
-	uint32_t sum = 0, i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)h[i] << 8 | h[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Lay out the complete datagram in d->out; returns its length. */
 static size_t build(struct dp_defrag *d, const struct frag_dg *dg)
 {
@@ -511,7 +501,7 @@ static size_t build(struct dp_defrag *d, const struct frag_dg *dg)
 		o[7] = 0;
 		o[10] = 0;
 		o[11] = 0;
-		csum = ipv4_csum(o, dg->hdr_len);
+		csum = dp_csum_fold(dp_csum_add(0, o, dg->hdr_len));
 		o[10] = (uint8_t)(csum >> 8);
 		o[11] = (uint8_t)csum;
 		return len;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "bulkhead/dp_inline.h"
+#include "dp_csum.h"
 #include "dp_decode.h"
 #include "dp_worker.h"
 
@@ -248,20 +249,6 @@ static void verdict(struct qthread *t, uint32_t id, uint32_t mark, enum dp_verdi
 
 /* ------------------------------------------------------------ packets */
 
-static uint32_t csum_add(uint32_t s, const uint8_t *p, size_t n)
-{
-	for (; n > 1; p += 2, n -= 2)
-		s += (uint32_t)p[0] << 8 | p[1];
-	return s;
-}
-
-static uint16_t csum_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
 /*
  * The kernel's REJECT answers the sender of a denied packet; its receiver
  * (the server, after a denied request) would wait on a half-open
@@ -274,7 +261,7 @@ static void reset_receiver(struct qthread *t, const struct dp_packet *p)
 {
 	uint8_t pkt[60] = {0};
 	uint8_t *th;
-	uint32_t s, hl;
+	uint32_t hl;
 	struct sockaddr_storage ss = {0};
 	socklen_t sl;
 	int fd;
@@ -284,6 +271,7 @@ static void reset_receiver(struct qthread *t, const struct dp_packet *p)
 	if (p->family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 
+		/* The kernel fills in an IPv4 raw header's checksum. */
 		fd = t->d->raw4;
 		hl = 20;
 		pkt[0] = 0x45;
@@ -292,10 +280,6 @@ static void reset_receiver(struct qthread *t, const struct dp_packet *p)
 		pkt[9] = IPPROTO_TCP;
 		memcpy(pkt + 12, p->src.b + 12, 4);
 		memcpy(pkt + 16, p->dst.b + 12, 4);
-		s = csum_add(0, pkt, 20);
-		pkt[10] = (uint8_t)(csum_fold(s) >> 8);
-		pkt[11] = (uint8_t)csum_fold(s);
-		s = csum_add(0, pkt + 12, 8);
 		sin->sin_family = AF_INET;
 		memcpy(&sin->sin_addr, p->dst.b + 12, 4);
 		sl = sizeof(*sin);
@@ -310,7 +294,6 @@ static void reset_receiver(struct qthread *t, const struct dp_packet *p)
 		pkt[7] = 64;
 		memcpy(pkt + 8, p->src.b, 16);
 		memcpy(pkt + 24, p->dst.b, 16);
-		s = csum_add(0, pkt + 8, 32);
 		sin6->sin6_family = AF_INET6;
 		memcpy(&sin6->sin6_addr, p->dst.b, 16);
 		sl = sizeof(*sin6);
@@ -328,9 +311,7 @@ static void reset_receiver(struct qthread *t, const struct dp_packet *p)
 	th[7] = (uint8_t)p->seq;
 	th[12] = 5 << 4;
 	th[13] = DP_TH_RST;
-	s = csum_add(s + IPPROTO_TCP + 20, th, 20);
-	th[16] = (uint8_t)(csum_fold(s) >> 8);
-	th[17] = (uint8_t)csum_fold(s);
+	dp_csum_l4(pkt, hl + 20);
 	if (sendto(fd, pkt, hl + 20, 0, (struct sockaddr *)&ss, sl) < 0)
 		t->qs.errors++;
 	else

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "bulkhead/dpi.h"
+#include "dp_csum.h"
 #include "dp_defrag.h"
 #include "dp_flow.h"
 #include "dp_tcp.h"
@@ -473,16 +474,35 @@ static void end_flow(struct dp_worker *w, struct dp_flow *f, enum bh_flow_end wh
 	dp_flow_remove(w->flows, f);
 }
 
-/* The policy's L3/L4 decision, at the flow's first packet. */
-static void flow_open(struct dp_worker *w, struct dp_flow *f)
+/* Inline: record @p's bridge port as direction @dir's, and check it
+ * against the port the sending workload is bound to: the spoof verdict (the
+ * flow's, from now on), or NULL. */
+static const struct bh_verdict *port_first(struct dp_worker *w, struct dp_flow *f, unsigned dir,
+					   const struct dp_packet *p)
+{
+	const struct bh_verdict *v;
+
+	f->port[dir] = p->in_ifindex;
+	v = dpi_flow_port(w->dpi, f->l7, dir, port_name(w, p->in_ifindex));
+	if (v)
+		w->st.pkts_spoofed++;
+	return v;
+}
+
+/* The policy's L3/L4 decision, at the flow's first packet @p (direction
+ * @dir): a spoofed one decides it too. */
+static void flow_open(struct dp_worker *w, struct dp_flow *f, const struct dp_packet *p,
+		      unsigned dir)
 {
 	struct dpi_flow_meta m;
-	const struct bh_verdict *v;
+	const struct bh_verdict *v, *spoof;
 
 	flow_meta(f, &m);
 	v = dpi_flow_open(w->dpi, (struct dpi_flow **)&f->l7, f, &m);
 	if (!v)
 		return;
+	if (p->in_ifindex && (spoof = port_first(w, f, dir, p)))
+		v = spoof;
 	if (v->action < BH_ACT__MAX)
 		w->st.flow_verdicts[v->action]++;
 	f->denied = v->action == BH_ACT_DENY;
@@ -496,10 +516,17 @@ static void drop_packet(struct dp_worker *w)
 	w->verdict = DP_V_DROP;
 	w->st.pkts_dropped++;
 	if (w->drop && p) {
-		struct dp_dropped d = {p->data,	 p->caplen, p->wirelen,	       p->ts_us,
-				       p->pkt_no, p->dlt,    p->csum_partial};
+		struct dp_dropped d = {p->data, p->caplen, p->wirelen, p->ts_us, p->pkt_no, p->dlt};
+		/* The tap gets the packet as it would have gone on the wire. */
+		uint8_t *copy = p->csum_partial ? malloc(p->caplen) : NULL;
 
+		if (copy) {
+			memcpy(copy, p->data, p->caplen);
+			dp_csum_l4(copy, p->caplen);
+			d.data = copy;
+		}
 		w->drop(w->drop_ctx, w->id, &d);
+		free(copy);
 	}
 }
 
@@ -549,16 +576,16 @@ static struct dp_flow *flow_get(struct dp_worker *w, struct dp_packet *p, unsign
 			f->wscale[1] = (uint8_t)p->dport;
 		}
 		if (w->policy)
-			flow_open(w, f);
+			flow_open(w, f, p, kdir ^ (f->client_is_a ? 0u : 1u));
 	}
 	*ret_dir = kdir ^ (f->client_is_a ? 0u : 1u);
 	return f;
 }
 
-/* Inline: the bridge port of @p against the one its side's workload is
- * bound to. The first packet of each direction is checked by the policy (a
- * spoofed first packet denies the flow); a later packet entering by another
- * port than its direction's first is dropped, without harming the flow. */
+/* Inline: @p entered by the bridge port its direction's first packet did.
+ * The first packet of the other direction is checked like the flow's first
+ * (a spoofed one denies the flow); a later packet from another port is
+ * dropped by the caller, without harming the flow. */
 static bool port_ok(struct dp_worker *w, struct dp_flow *f, unsigned dir,
 		    const struct dp_packet *p)
 {
@@ -568,20 +595,10 @@ static bool port_ok(struct dp_worker *w, struct dp_flow *f, unsigned dir,
 		return true;
 	if (f->port[dir])
 		return f->port[dir] == p->in_ifindex;
-	f->port[dir] = p->in_ifindex;
-	v = dpi_flow_port(w->dpi, f->l7, dir, port_name(w, p->in_ifindex));
-	if (!v)
-		return true;
-	w->st.pkts_spoofed++;
-	if (v->action == BH_ACT_DENY && !f->denied) {
+	v = port_first(w, f, dir, p);
+	if (v && v->action == BH_ACT_DENY && !f->denied) {
 		f->denied = true;
-		if (f->pkts[0] + f->pkts[1] == 0 && w->st.flow_verdicts[BH_ACT_ALLOW]) {
-			/* the flow's first packet: its L3/L4 decision changed */
-			w->st.flow_verdicts[BH_ACT_ALLOW]--;
-			w->st.flow_verdicts[BH_ACT_DENY]++;
-		} else {
-			w->st.flows_reset++;
-		}
+		w->st.flows_reset++;
 	}
 	return true;
 }
@@ -637,7 +654,7 @@ static void flow_packet(struct dp_worker *w, struct dp_packet *p, uint32_t npkts
 		cls = DP_FC_OTHER;
 		break;
 	}
-	if (f->denied && cls != DP_FC_OTHER && p->proto == IPPROTO_TCP)
+	if (f->denied && p->proto == IPPROTO_TCP)
 		cls = DP_FC_TCP_CLOSED; /* nothing more to see: expire soon */
 	dp_flow_touch(w->flows, f, cls);
 	if (f->denied) {

@@ -34,7 +34,6 @@ struct dp_dropped {
 	uint32_t caplen, wirelen;
 	uint64_t ts_us, pkt_no;
 	int dlt;
-	bool csum_partial; /* inline: the L4 checksum is left to the NIC (raw IP) */
 };
 typedef void (*dp_drop_fn)(void *ctx, unsigned worker, const struct dp_dropped *d);
 

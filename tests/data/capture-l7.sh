@@ -118,23 +118,7 @@ ip netns exec "$P-db" mariadbd --no-defaults --user=root --datadir="$MY/data" --
 PIDS+=("$!")
 
 # ---------------------------------------------------------------- postgresql
-PG=$TMP/pg
-mkdir -p "$PG/sock"
-chown postgres:postgres "$PG" "$PG/sock"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync >"$PG/initdb.log" 2>&1 ||
-	{ cat "$PG/initdb.log" >&2; die "initdb failed"; }
-cat >"$PG/data/pg_hba.conf" <<EOF
-local all all trust
-host all all 10.99.2.0/24 trust
-host all all fd00:99:2::/64 trust
-EOF
-# Daemons run as `ip netns exec ... &` (not through the nsx function, which
-# would fork a subshell): ip and setpriv exec, so $! is the server itself.
-ip netns exec "$P-pg" setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" -D "$PG/data" \
-	-c listen_addresses="${IP4[pg]}" -c port=5432 -c ssl=off -c unix_socket_directories="$PG/sock" \
-	-c fsync=off -c shared_buffers=16MB -c max_connections=20 -c logging_collector=off \
-	>"$PG/server.log" 2>&1 &
-PIDS+=("$!")
+nl_postgres pg "${IP4[pg]}" 10.99.2.0/24 fd00:99:2::/64
 
 # ---------------------------------------------------------------- openssl
 TLSD=$TMP/tls

@@ -23,6 +23,7 @@
 #   nl_topology          namespaces, veths, addresses, static neighbours
 #   nl_nginx_head DIR [LINE...]  the shared start of an nginx.conf
 #   nl_dnsmasq NAME LOG [OPTION...]  dnsmasq in container NAME
+#   nl_postgres NAME LISTEN CIDR...   PostgreSQL in container NAME
 #   (start servers with `ip netns exec ... &` and append $! to PIDS: ip exec's,
 #   so $! is the server itself; nsx would fork a subshell. The EXIT trap ends
 #   them with SIGTERM, or with STOPSIG[pid] where that is set)
@@ -159,6 +160,30 @@ nl_dnsmasq() {
 		--listen-address="${IP4[$n]}" --listen-address="${IP6[$n]}" \
 		--except-interface=lo --pid-file="$TMP/dnsmasq-$n.pid" "$@" >"$log" 2>&1 &
 	PIDS+=("$!")
+}
+
+# nl_postgres NAME LISTEN CIDR...: PostgreSQL ($PGBIN) in container NAME,
+# listening on LISTEN (comma-separated addresses) port 5432, trusting the
+# CIDRs; its cluster in PG=$TMP/pg, socket in $PG/sock. At cleanup it gets
+# SIGINT (fast shutdown): SIGTERM waits for every session to end, and one
+# whose client was reset by a firewall never does.
+nl_postgres() {
+	local n=$1 listen=$2 cidr; shift 2
+	PG=$TMP/pg
+	mkdir -p "$PG/sock"
+	chown postgres:postgres "$PG" "$PG/sock"
+	runuser -u postgres -- "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync >"$PG/initdb.log" 2>&1 ||
+		{ cat "$PG/initdb.log" >&2; die "initdb failed"; }
+	{
+		echo "local all all trust"
+		for cidr in "$@"; do echo "host all all $cidr trust"; done
+	} >"$PG/data/pg_hba.conf"
+	ip netns exec "$P-$n" setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" \
+		-D "$PG/data" -c listen_addresses="$listen" -c port=5432 -c ssl=off \
+		-c unix_socket_directories="$PG/sock" -c fsync=off -c shared_buffers=16MB -c max_connections=20 \
+		-c logging_collector=off >"$PG/server.log" 2>&1 &
+	PIDS+=("$!")
+	STOPSIG[$!]=INT
 }
 
 wait_listen() { # ns proto port [log...]

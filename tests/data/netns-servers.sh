@@ -140,24 +140,7 @@ EOF
 
 # orders-pg: PostgreSQL.
 shop_postgres() {
-	PG=$TMP/pg
-	mkdir -p "$PG/sock"
-	chown postgres:postgres "$PG" "$PG/sock"
-	runuser -u postgres -- "$PGBIN/initdb" -D "$PG/data" -U postgres -A trust --no-sync >"$PG/initdb.log" 2>&1 ||
-		{ cat "$PG/initdb.log" >&2; die "initdb failed"; }
-	cat >"$PG/data/pg_hba.conf" <<EOF
-local all all trust
-host all all 10.99.7.0/24 trust
-host all all fd00:99:7::/64 trust
-EOF
-	ip netns exec "$P-orders-pg" setpriv --reuid=postgres --regid=postgres --init-groups "$PGBIN/postgres" \
-		-D "$PG/data" -c listen_addresses="${IP4[orders-pg]},${IP6[orders-pg]}" -c port=5432 -c ssl=off \
-		-c unix_socket_directories="$PG/sock" -c fsync=off -c shared_buffers=16MB -c max_connections=20 \
-		-c logging_collector=off >"$PG/server.log" 2>&1 &
-	PIDS+=("$!")
-	# SIGTERM waits for every session to end, and one whose client was
-	# reset by a firewall never does: SIGINT (fast shutdown) ends them.
-	STOPSIG[$!]=INT
+	nl_postgres orders-pg "${IP4[orders-pg]},${IP6[orders-pg]}" 10.99.7.0/24 fd00:99:7::/64
 }
 
 shop_postgres_fixtures() {

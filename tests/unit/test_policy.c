@@ -719,10 +719,12 @@ static void test_sql(void)
 	dpi_policy_free(p);
 }
 
+/* A TLS ClientHello, for data an HTTP rule can't read. */
+static const char hello[] = "\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03"
+			    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x00\x00\x02\x00\x2f\x01\x00";
+
 static void test_unparsed(void)
 {
-	static const char hello[] = "\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03"
-				    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x00\x00\x02\x00\x2f\x01\x00";
 	struct dpi_policy *p = compile(API_HTTP("      - {path: /ok}\n"));
 	struct bh_verdict v;
 	struct cap c;
@@ -956,12 +958,7 @@ static void test_inline(void)
 		"    ports: [{port: 9000}]\n    rules:\n      http: [{path: /ok}]\n"));
 	CHECK(p2 != NULL);
 	tf_open(&t, p, NULL, "10.0.0.1", "10.0.0.2", IPPROTO_TCP, 9000);
-	{
-		static const char hello[] = "\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03"
-					    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x00\x00\x02\x00\x2f\x01\x00";
-
-		tf_send(&t, 0, hello, sizeof(hello) - 1);
-	}
+	tf_send(&t, 0, hello, sizeof(hello) - 1);
 	CHECK_EQ(t.c.nv, 0);
 	if (p2 && dpi_worker_set_policy(t.w, p2) == 0) {
 		dpi_flow_redecide(t.w, t.f, &t.c, &t.m);
