@@ -31,10 +31,13 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include <urcu-qsbr.h>
 
 #include "bulkhead/dp_inline.h"
+#include "bulkhead/dpi.h"
 #include "dp_csum.h"
 #include "dp_decode.h"
+#include "dp_edges.h"
 #include "dp_worker.h"
 
 #define RX_BATCH 64
@@ -44,6 +47,7 @@
 /* A verdict message is well under 64 bytes. */
 #define TX_BUF (RX_BATCH * 2 * 64)
 #define POLL_MS 100
+#define EDGES_MAX 4096 /* per queue */
 #define DLT_RAW_LINUX 12 /* pcap's DLT_RAW on Linux: raw IPv4/IPv6 */
 
 struct qthread {
@@ -71,12 +75,33 @@ struct qthread {
 	pthread_mutex_t lock;
 	struct dp_queue_stats pub_qs;
 	struct dp_stats pub_st;
-	/* Policy hand-over: set by the control thread, taken by the worker. */
-	const struct dpi_policy *new_pol;
-	unsigned new_seq, done_seq;
 	unsigned stats_req, stats_done; /* a reader wants fresh counters */
-	int new_rc;
+	/* A function the control thread runs on this thread (dp_inline_call). */
+	void (*call_fn)(struct qthread *t, void *ctx);
+	void *call_ctx;
+	unsigned call_req, call_done;
 	pthread_cond_t cv;
+	int wake_fd;             /* eventfd: look at call_req / the policy now */
+
+	/* The policy this worker decides with: the published one, taken at the
+	 * top of each round (policy_take()). */
+	uint64_t pol_seq;
+	uint32_t mark_offload;   /* its generation's mark */
+};
+
+/*
+ * The policy in force, published with RCU (QSBR flavour): the control thread
+ * swaps the pointer and waits for a grace period; each worker announces a
+ * quiescent state after every round and is offline while it waits in
+ * poll(), so a grace period lasts at most one round of packets. A worker
+ * adopts a new snapshot at the top of a round, before it touches any flow,
+ * so no flow is looked at under a freed policy.
+ */
+struct polref {
+	const struct dpi_policy *p;
+	unsigned generation;
+	uint64_t seq;                        /* grows with every publication */
+	struct dpi_policy_scratch **scratch; /* per worker, taken on adoption */
 };
 
 struct dp_inline {
@@ -86,8 +111,8 @@ struct dp_inline {
 	struct qthread *qt;
 	int stop_fd;             /* eventfd: stop */
 	int stopping;            /* atomic */
-	uint32_t mark_offload;   /* atomic: current generation's mark */
-	unsigned seq;
+	struct polref *ref;      /* RCU */
+	uint64_t seq;
 };
 
 static uint64_t now_us(void)
@@ -226,7 +251,7 @@ static void verdict(struct qthread *t, uint32_t id, uint32_t mark, enum dp_verdi
 	case DP_V_OFFLOAD:
 		t->qs.accepted++;
 		t->qs.offloaded++;
-		m = __atomic_load_n(&t->d->mark_offload, __ATOMIC_RELAXED);
+		m = t->mark_offload;
 		break;
 	case DP_V_DENY:
 		t->qs.dropped++;
@@ -399,22 +424,30 @@ static void publish(struct qthread *t, bool force)
 	pthread_mutex_unlock(&t->lock);
 }
 
-static void take_policy(struct qthread *t)
+/* At the top of a round, online: the published policy, if it is new. */
+static void policy_take(struct qthread *t)
 {
-	unsigned seq;
-	int rc;
+	struct polref *ref = rcu_dereference(t->d->ref);
+	struct dpi_policy_scratch *s;
 
-	pthread_mutex_lock(&t->lock);
-	seq = t->new_seq;
-	if (seq == t->done_seq) {
-		pthread_mutex_unlock(&t->lock);
+	if (!ref || ref->seq == t->pol_seq)
 		return;
-	}
-	pthread_mutex_unlock(&t->lock);
-	rc = dp_worker_set_policy(t->w, t->new_pol);
+	s = __atomic_exchange_n(&ref->scratch[t->idx], NULL, __ATOMIC_ACQ_REL);
+	dp_worker_adopt_policy(t->w, ref->p, s);
+	t->pol_seq = ref->seq;
+	t->mark_offload = dp_mark_offload(ref->generation);
+}
+
+/* A call the control thread asked for (dp_inline_call()). */
+static void call_take(struct qthread *t)
+{
+	unsigned want = __atomic_load_n(&t->call_req, __ATOMIC_ACQUIRE);
+
+	if (want == t->call_done)
+		return;
+	t->call_fn(t, t->call_ctx);
 	pthread_mutex_lock(&t->lock);
-	t->new_rc = rc;
-	t->done_seq = seq;
+	t->call_done = want;
 	pthread_cond_broadcast(&t->cv);
 	pthread_mutex_unlock(&t->lock);
 }
@@ -454,20 +487,34 @@ static void *qthread_main(void *arg)
 {
 	struct qthread *t = arg;
 	struct dp_inline *d = t->d;
-	struct pollfd pf[2] = {{.fd = mnl_socket_get_fd(t->nl), .events = POLLIN},
-			       {.fd = d->stop_fd, .events = POLLIN}};
+	struct pollfd pf[3] = {{.fd = mnl_socket_get_fd(t->nl), .events = POLLIN},
+			       {.fd = d->stop_fd, .events = POLLIN},
+			       {.fd = t->wake_fd, .events = POLLIN}};
 
+	rcu_register_thread();
 	while (!__atomic_load_n(&d->stopping, __ATOMIC_ACQUIRE)) {
-		int r = poll(pf, 2, POLL_MS);
+		uint64_t v;
+		int r;
 
-		take_policy(t);
+		rcu_thread_offline();
+		r = poll(pf, 3, POLL_MS);
+		rcu_thread_online();
+		policy_take(t);
+		if (r > 0 && (pf[2].revents & POLLIN) && read(t->wake_fd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: someone else's wake-up was read already */
+		}
 		if (r > 0 && (pf[0].revents & (POLLIN | POLLERR)))
 			receive(t);
 		else if (r == 0)
 			dp_worker_advance(t->w, now_us()); /* idle: expire flows */
+		call_take(t);
 		publish(t, false);
+		rcu_quiescent_state();
 	}
+	policy_take(t);
 	receive(t); /* answer what arrived meanwhile */
+	call_take(t);
+	rcu_unregister_thread();
 	return NULL;
 }
 
@@ -495,7 +542,6 @@ int dp_inline_new(const struct dp_engine_config *cfg, const struct dp_inline_con
 	 * the node lacks just sends no resets. */
 	d->raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
 	d->raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	d->mark_offload = dp_mark_offload(0);
 	d->qt = calloc(d->n, sizeof(*d->qt));
 	if (d->stop_fd < 0 || !d->qt) {
 		r = d->stop_fd < 0 ? -errno : -ENOMEM;
@@ -511,6 +557,13 @@ int dp_inline_new(const struct dp_engine_config *cfg, const struct dp_inline_con
 		t->qnum = (uint16_t)(icfg->queue_base + i);
 		pthread_mutex_init(&t->lock, NULL);
 		pthread_cond_init(&t->cv, NULL);
+		t->mark_offload = dp_mark_offload(0);
+		t->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (t->wake_fd < 0) {
+			r = -errno;
+			snprintf(err, errlen, "eventfd: %s", strerror(-r));
+			goto fail;
+		}
 		t->rx = malloc(sizeof(*t->rx) * RX_BATCH);
 		if (!t->rx) {
 			r = -ENOMEM;
@@ -518,6 +571,8 @@ int dp_inline_new(const struct dp_engine_config *cfg, const struct dp_inline_con
 			goto fail;
 		}
 		r = dp_worker_new(&wc, i, ev, ev_ctx, &t->w);
+		if (r == 0)
+			r = dp_worker_enable_edges(t->w, EDGES_MAX);
 		if (r < 0) {
 			snprintf(err, errlen, "worker %u: %s", i, strerror(-r));
 			goto fail;
@@ -572,33 +627,132 @@ void dp_inline_stop(struct dp_inline *d)
 	}
 }
 
+static void polref_free(struct polref *ref, unsigned n)
+{
+	if (!ref)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		dpi_policy_scratch_free(ref->scratch[i]);
+	free(ref->scratch);
+	free(ref);
+}
+
+static void wake(struct qthread *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is full of wake-ups already */
+	}
+}
+
 int dp_inline_set_policy(struct dp_inline *d, const struct dpi_policy *p, unsigned generation)
 {
-	unsigned seq = ++d->seq;
-	int rc = 0;
+	struct polref *ref = calloc(1, sizeof(*ref)), *old;
 
-	__atomic_store_n(&d->mark_offload, dp_mark_offload(generation), __ATOMIC_RELAXED);
+	/* Everything a worker needs is made here, so adopting can't fail. */
+	if (!ref || !(ref->scratch = calloc(d->n, sizeof(*ref->scratch))))
+		goto nomem;
+	for (unsigned i = 0; p && i < d->n; i++)
+		if (dpi_policy_scratch_new(p, &ref->scratch[i]) < 0)
+			goto nomem;
+	ref->p = p;
+	ref->generation = generation;
+	ref->seq = ++d->seq;
+	old = rcu_xchg_pointer(&d->ref, ref);
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->qt[i].started)
+			wake(&d->qt[i]); /* re-decide now, not at the next packet */
+		else
+			policy_take(&d->qt[i]);
+	}
+	synchronize_rcu();
+	polref_free(old, d->n);
+	return 0;
+nomem:
+	if (ref)
+		polref_free(ref, ref->scratch ? d->n : 0);
+	return -ENOMEM;
+}
+
+/* Run @fn on every worker's thread (inline when not started) and wait. */
+static void inline_call(struct dp_inline *d, void (*fn)(struct qthread *t, void *ctx), void *ctx)
+{
 	for (unsigned i = 0; i < d->n; i++) {
 		struct qthread *t = &d->qt[i];
 
+		if (!t->started) {
+			fn(t, ctx);
+			continue;
+		}
 		pthread_mutex_lock(&t->lock);
-		t->new_pol = p;
-		t->new_seq = seq;
+		t->call_fn = fn;
+		t->call_ctx = ctx;
+		__atomic_add_fetch(&t->call_req, 1, __ATOMIC_RELEASE);
 		pthread_mutex_unlock(&t->lock);
+		wake(t);
+	}
+	for (unsigned i = 0; i < d->n; i++) {
+		struct qthread *t = &d->qt[i];
+
 		if (!t->started)
-			take_policy(t);
-	}
-	for (unsigned i = 0; i < d->n; i++) {
-		struct qthread *t = &d->qt[i];
-
+			continue;
 		pthread_mutex_lock(&t->lock);
-		while (t->done_seq != seq)
+		while (t->call_done != t->call_req)
 			pthread_cond_wait(&t->cv, &t->lock);
-		if (t->new_rc < 0)
-			rc = t->new_rc;
 		pthread_mutex_unlock(&t->lock);
 	}
-	return rc;
+}
+
+struct flows_call {
+	dp_flow_info_fn fn;
+	void *ctx;
+};
+
+static void flows_on(struct qthread *t, void *ctx)
+{
+	struct flows_call *c = ctx;
+
+	dp_worker_flows(t->w, t->idx, c->fn, c->ctx);
+}
+
+int dp_inline_flows(struct dp_inline *d, dp_flow_info_fn fn, void *ctx)
+{
+	struct flows_call c = {fn, ctx};
+
+	inline_call(d, flows_on, &c);
+	return 0;
+}
+
+struct edges_call {
+	dp_edge_fn fn;
+	void *ctx;
+	unsigned queue;
+};
+
+static int edge_one(void *ctx, const struct dp_edge *e)
+{
+	struct edges_call *c = ctx;
+
+	return c->fn(c->ctx, c->queue, e);
+}
+
+static void edges_on(struct qthread *t, void *ctx)
+{
+	const struct dp_edges *e = dp_worker_edges(t->w);
+	struct edges_call c = *(struct edges_call *)ctx;
+
+	c.queue = t->idx;
+	if (e)
+		dp_edges_foreach(e, edge_one, &c);
+}
+
+int dp_inline_edges(struct dp_inline *d, dp_edge_fn fn, void *ctx)
+{
+	struct edges_call c = {fn, ctx, 0};
+
+	inline_call(d, edges_on, &c);
+	return 0;
 }
 
 unsigned dp_inline_queues(const struct dp_inline *d)
@@ -666,6 +820,8 @@ void dp_inline_free(struct dp_inline *d)
 		if (t->nl)
 			mnl_socket_close(t->nl); /* unbinds the queue */
 		dp_worker_free(t->w);
+		if (t->wake_fd > 0)
+			close(t->wake_fd);
 		free(t->rx);
 		pthread_mutex_destroy(&t->lock);
 		pthread_cond_destroy(&t->cv);
@@ -677,5 +833,6 @@ void dp_inline_free(struct dp_inline *d)
 	if (d->raw6 >= 0)
 		close(d->raw6);
 	free(d->qt);
+	polref_free(d->ref, d->n);
 	free(d);
 }

@@ -3,6 +3,7 @@
  * dp_worker.c - the packet path of one worker after decode: defragmentation,
  * flow lookup, TCP streams, flow records and anomaly events.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include "dp_defrag.h"
 #include "dp_flow.h"
 #include "dp_tcp.h"
+#include "dp_edges.h"
 #include "dp_worker.h"
 
 _Static_assert(DP_ANOM__MAX <= 64, "anom_seen is a 64-bit mask");
@@ -51,6 +53,7 @@ struct dp_worker {
 	uint64_t next_expire_us;
 	const struct dp_packet *cur; /* packet being processed, for event context */
 	struct dp_stats st;
+	struct dp_edges *edges;      /* inline: who talked to whom; NULL: off */
 	struct port_slot ports[PORT_CACHE];
 };
 
@@ -62,6 +65,36 @@ void dp_engine_config_init(struct dp_engine_config *cfg)
 	cfg->stream_cap = 64u << 10;
 	cfg->defrag_mem_cap = 16u << 20;
 	cfg->defrag = true;
+}
+
+static const char *const reason_names[DP_R__MAX] = {
+	[DP_R_RULE] = "rule",
+	[DP_R_UNRESTRICTED] = "unrestricted",
+	[DP_R_NO_RULE] = "no-rule",
+	[DP_R_L7_NO_MATCH] = "l7-no-match",
+	[DP_R_SIGNATURE] = "signature",
+	[DP_R_SPOOFED] = "spoofed",
+	[DP_R_UNPARSED] = "unparsed",
+	[DP_R_ANOMALY] = "anomaly",
+	[DP_R_NO_POLICY] = "no-policy",
+};
+
+const char *dp_reason_name(enum dp_reason r)
+{
+	return (unsigned)r < DP_R__MAX ? reason_names[r] : "?";
+}
+
+enum dp_reason dp_reason_of(const struct bh_verdict *v)
+{
+	if (!v->reason)
+		return DP_R_RULE;
+	/* An allowing rule's name is the reason: it may spell anything. */
+	if (v->action == BH_ACT_ALLOW)
+		return strcmp(v->reason, "unrestricted") ? DP_R_RULE : DP_R_UNRESTRICTED;
+	for (unsigned r = DP_R_NO_RULE; r < DP_R__MAX; r++)
+		if (!strcmp(v->reason, reason_names[r]))
+			return (enum dp_reason)r;
+	return DP_R_RULE;
 }
 
 bool dp_anomaly_names(unsigned id, const char **ret_type, const char **ret_event)
@@ -238,8 +271,10 @@ static void l7_record(void *ctx, void *cookie, struct bh_event *ev)
 			f->alerts++;
 	} else
 		w->st.l7_records++;
-	if (ev->verdict && ev->verdict->action < BH_ACT__MAX)
+	if (ev->verdict && ev->verdict->action < BH_ACT__MAX) {
 		w->st.tx_verdicts[ev->verdict->action]++;
+		w->st.tx_reasons[ev->verdict->action][dp_reason_of(ev->verdict)]++;
+	}
 	flow_event(w, f, ev);
 	w->ev(w->ev_ctx, w->id, ev);
 }
@@ -402,6 +437,7 @@ void dp_worker_free(struct dp_worker *w)
 	}
 	dpi_worker_free(w->dpi);
 	dp_defrag_free(w->defrag);
+	dp_edges_free(w->edges);
 	free(w);
 }
 
@@ -489,6 +525,33 @@ static const struct bh_verdict *port_first(struct dp_worker *w, struct dp_flow *
 	return v;
 }
 
+/* An end of @f by workload name, else address. */
+static const char *end_name(const struct dp_flow *f, const struct bh_workload_ref *wl,
+			    unsigned side, char *buf)
+{
+	const struct dp_flow_key *k = &f->key;
+	const union bh_addr *a = (side == 0) == f->client_is_a ? &k->a : &k->b;
+
+	if (wl)
+		return wl->name;
+	if (k->family == AF_INET)
+		return inet_ntop(AF_INET, &a->w[3], buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET6, a->b, buf, INET6_ADDRSTRLEN);
+}
+
+static void count_edge(struct dp_worker *w, const struct dp_flow *f, unsigned action)
+{
+	const struct bh_workload_ref *c, *s;
+	char cb[INET6_ADDRSTRLEN], sb[INET6_ADDRSTRLEN];
+	const char *cn, *sn;
+
+	dpi_flow_workloads(f->l7, &c, &s);
+	cn = end_name(f, c, 0, cb);
+	sn = end_name(f, s, 1, sb);
+	dp_edges_add(w->edges, cn ? cn : "?", sn ? sn : "?", f->key.proto,
+		     f->client_is_a ? f->key.pb : f->key.pa, action, f->start_us);
+}
+
 /* The policy's L3/L4 decision, at the flow's first packet @p (direction
  * @dir): a spoofed one decides it too. */
 static void flow_open(struct dp_worker *w, struct dp_flow *f, const struct dp_packet *p,
@@ -503,8 +566,12 @@ static void flow_open(struct dp_worker *w, struct dp_flow *f, const struct dp_pa
 		return;
 	if (p->in_ifindex && (spoof = port_first(w, f, dir, p)))
 		v = spoof;
-	if (v->action < BH_ACT__MAX)
+	if (v->action < BH_ACT__MAX) {
 		w->st.flow_verdicts[v->action]++;
+		w->st.flow_reasons[v->action][dp_reason_of(v)]++;
+		if (w->edges)
+			count_edge(w, f, v->action);
+	}
 	f->denied = v->action == BH_ACT_DENY;
 }
 
@@ -829,6 +896,74 @@ int dp_worker_set_policy(struct dp_worker *w, const struct dpi_policy *p)
 	w->policy = p != NULL;
 	dp_flow_foreach(w->flows, redecide, w);
 	return 0;
+}
+
+void dp_worker_adopt_policy(struct dp_worker *w, const struct dpi_policy *p,
+			    struct dpi_policy_scratch *s)
+{
+	dpi_worker_adopt_policy(w->dpi, p, s);
+	w->policy = p != NULL;
+	dp_flow_foreach(w->flows, redecide, w);
+}
+
+/* ------------------------------------------------------------ inspection */
+
+struct info_walk {
+	struct dp_worker *w;
+	unsigned queue;
+	dp_flow_info_fn fn;
+	void *ctx;
+	bool stop;
+};
+
+static void info_one(void *ctx, struct dp_flow *f)
+{
+	struct info_walk *iw = ctx;
+	struct dp_flow_info fi;
+
+	if (iw->stop || f->ended)
+		return;
+	memset(&fi, 0, sizeof(fi));
+	fi.queue = iw->queue;
+	fi.flow_id = f->flow_id;
+	tuple_from_flow(&fi.tuple, f, f->wscale[0], f->wscale[1]);
+	fi.app_proto = dpi_proto_name(dpi_flow_proto(f->l7));
+	{
+		const struct bh_workload_ref *cw, *sw;
+
+		dpi_flow_workloads(f->l7, &cw, &sw);
+		fi.src_workload = cw ? cw->name : NULL;
+		fi.dest_workload = sw ? sw->name : NULL;
+	}
+	fi.verdict = dpi_flow_verdict(f->l7);
+	memcpy(fi.pkts, f->pkts, sizeof(fi.pkts));
+	memcpy(fi.bytes, f->bytes, sizeof(fi.bytes));
+	fi.start_us = f->start_us;
+	fi.last_us = f->last_us;
+	fi.tcp_state = f->key.proto == IPPROTO_TCP ? f->tcp_state : BH_TCP_NONE;
+	fi.offloaded = f->offloaded;
+	fi.denied = f->denied;
+	if (iw->fn(iw->ctx, iw->queue, &fi))
+		iw->stop = true;
+}
+
+void dp_worker_flows(struct dp_worker *w, unsigned queue, dp_flow_info_fn fn, void *ctx)
+{
+	struct info_walk iw = {w, queue, fn, ctx, false};
+
+	dp_flow_foreach(w->flows, info_one, &iw);
+}
+
+int dp_worker_enable_edges(struct dp_worker *w, uint32_t cap)
+{
+	if (w->edges)
+		return 0;
+	return dp_edges_new(cap, &w->edges);
+}
+
+const struct dp_edges *dp_worker_edges(const struct dp_worker *w)
+{
+	return w->edges;
 }
 
 const struct dp_stats *dp_worker_stats(const struct dp_worker *w)

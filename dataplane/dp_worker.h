@@ -8,6 +8,8 @@
 #define DP_WORKER_H
 
 #include "bulkhead/dp_engine.h"
+#include "bulkhead/dp_inline.h"
+#include "bulkhead/dpi.h"
 #include "dp_decode.h"
 
 struct dp_worker;
@@ -49,6 +51,20 @@ void dp_worker_set_offload(struct dp_worker *w, bool on);
  * offloaded flows come back to user space (the caller retires the kernel's
  * marks of the old generation). Returns 0 or -ENOMEM (the old one stays). */
 int dp_worker_set_policy(struct dp_worker *w, const struct dpi_policy *p);
+
+/* The same in two steps (dpi_policy_scratch_new() elsewhere): never fails;
+ * takes ownership of @s. */
+void dp_worker_adopt_policy(struct dp_worker *w, const struct dpi_policy *p,
+			    struct dpi_policy_scratch *s);
+
+/* Every flow in the table to @fn (dp_inline_flows()), as queue @queue. */
+void dp_worker_flows(struct dp_worker *w, unsigned queue, dp_flow_info_fn fn, void *ctx);
+
+/* Inline: count decisions by edge (dp_edges.h), at most @cap edges.
+ * Returns 0 or -ENOMEM. NULL while off. */
+struct dp_edges;
+int dp_worker_enable_edges(struct dp_worker *w, uint32_t cap);
+const struct dp_edges *dp_worker_edges(const struct dp_worker *w);
 
 /* Bring counters kept by dpi/ (alerts held back) into the worker's stats;
  * from the worker's thread, or once it stopped. */

@@ -1310,6 +1310,22 @@ fail:
 	return e;
 }
 
+int dpi_policy_new_closed(struct dpi_policy **ret)
+{
+	struct dpi_policy *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	p->closed = true;
+	*ret = p;
+	return 0;
+}
+
+bool dpi_policy_closed(const struct dpi_policy *p)
+{
+	return p && p->closed;
+}
+
 void dpi_policy_free(struct dpi_policy *p)
 {
 	if (!p)

@@ -37,40 +37,57 @@ struct dpi_policy_scratch {
 
 static const char *const side_dir[2] = {"egress", "ingress"};
 
+void dpi_policy_scratch_free(struct dpi_policy_scratch *s)
+{
+	if (!s)
+		return;
+	dpi_hs_scratch_free(s->hs);
+	for (unsigned c = 0; c < PC__MAX; c++)
+		free(s->stamp[c]);
+	free(s);
+}
+
+int dpi_policy_scratch_new(const struct dpi_policy *p, struct dpi_policy_scratch **ret)
+{
+	struct dpi_policy_scratch *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	for (unsigned c = 0; c < PC__MAX; c++) {
+		if (!p->ndb[c])
+			continue;
+		s->stamp[c] = calloc(p->npat[c], sizeof(uint32_t));
+		if (!s->stamp[c])
+			goto nomem;
+		for (unsigned i = 0; i < p->ndb[c]; i++)
+			if (dpi_hs_scratch_fit(&s->hs, p->db[c][i]) < 0)
+				goto nomem;
+	}
+	*ret = s;
+	return 0;
+nomem:
+	dpi_policy_scratch_free(s);
+	return -ENOMEM;
+}
+
+void dpi_worker_adopt_policy(struct dpi_worker *w, const struct dpi_policy *p,
+			     struct dpi_policy_scratch *s)
+{
+	dpi_policy_scratch_free(w->ps);
+	w->pol = p;
+	w->ps = p ? s : NULL;
+	if (!p)
+		dpi_policy_scratch_free(s);
+}
+
 int dpi_worker_set_policy(struct dpi_worker *w, const struct dpi_policy *p)
 {
 	struct dpi_policy_scratch *s = NULL;
 
-	if (p) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return -ENOMEM;
-		for (unsigned c = 0; c < PC__MAX; c++) {
-			if (!p->ndb[c])
-				continue;
-			s->stamp[c] = calloc(p->npat[c], sizeof(uint32_t));
-			if (!s->stamp[c])
-				goto nomem;
-			for (unsigned i = 0; i < p->ndb[c]; i++)
-				if (dpi_hs_scratch_fit(&s->hs, p->db[c][i]) < 0)
-					goto nomem;
-		}
-	}
-	if (w->ps) {
-		dpi_hs_scratch_free(w->ps->hs);
-		for (unsigned c = 0; c < PC__MAX; c++)
-			free(w->ps->stamp[c]);
-		free(w->ps);
-	}
-	w->pol = p;
-	w->ps = s;
+	if (p && dpi_policy_scratch_new(p, &s) < 0)
+		return -ENOMEM;
+	dpi_worker_adopt_policy(w, p, s);
 	return 0;
-nomem:
-	for (unsigned c = 0; c < PC__MAX; c++)
-		free(s->stamp[c]);
-	dpi_hs_scratch_free(s->hs);
-	free(s);
-	return -ENOMEM;
 }
 
 /* ------------------------------------------------------------- L3 / L4 */
@@ -259,6 +276,14 @@ const struct bh_verdict *dpi_pol_open(struct dpi_worker *w, struct dpi_flow *f,
 	pf->p = p;
 	pf->ipproto = m->ipproto;
 	pf->port = m->server_port;
+	if (p->closed) {
+		/* No policy could be read: nothing passes until one is applied. */
+		pf->wl[POL_CLIENT] = pf->wl[POL_SERVER] = POL_NONE;
+		pf->v = (struct bh_verdict){.action = BH_ACT_DENY, .mode = BH_MODE_PROTECT,
+					    .reason = "no-policy"};
+		pf->dropped = true;
+		return &pf->v;
+	}
 	if (m->client_addr)
 		memcpy(pf->addr[POL_CLIENT].b, m->client_addr, 16);
 	if (m->server_addr)

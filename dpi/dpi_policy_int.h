@@ -193,6 +193,7 @@ struct dpi_policy {
 	uint32_t ndb[PC__MAX];
 	uint32_t npat[PC__MAX];
 	unsigned sig_sets;
+	bool closed;             /* dpi_policy_new_closed(): deny everything */
 	struct dpi_policy_info info;
 };
 

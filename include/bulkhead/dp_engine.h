@@ -59,6 +59,25 @@ struct dp_engine_config {
 void dp_engine_config_init(struct dp_engine_config *cfg);
 
 /* Counters of one worker (or of the source thread), summed by the caller. */
+/* The reason of a verdict (bh_verdict.reason), in classes: counters can't
+ * be kept per rule name. */
+enum dp_reason {
+	DP_R_RULE,          /* allowed by a named rule */
+	DP_R_UNRESTRICTED,  /* no policy restricts either end */
+	DP_R_NO_RULE,
+	DP_R_L7_NO_MATCH,
+	DP_R_SIGNATURE,
+	DP_R_SPOOFED,
+	DP_R_UNPARSED,
+	DP_R_ANOMALY,
+	DP_R_NO_POLICY,     /* the node fails closed (dpi_policy_new_closed()) */
+	DP_R__MAX
+};
+
+/* The class of @v's reason; its name ("rule", "no-rule", ...), static. */
+enum dp_reason dp_reason_of(const struct bh_verdict *v);
+const char *dp_reason_name(enum dp_reason r);
+
 struct dp_stats {
 	uint64_t pkts, bytes;            /* offered to the engine */
 	uint64_t pkts_decoded;           /* reached flow lookup */
@@ -83,6 +102,9 @@ struct dp_stats {
 	 * claimed a workload's address from another bridge port. */
 	uint64_t flows_offloaded;
 	uint64_t pkts_spoofed;
+	/* Decisions by action and reason class (enum dp_reason). */
+	uint64_t flow_reasons[4][DP_R__MAX];
+	uint64_t tx_reasons[4][DP_R__MAX];
 	uint64_t anomaly_by_id[96];      /* indexed by dp_anomaly id */
 };
 

@@ -86,6 +86,45 @@ void dp_inline_queue_stats(struct dp_inline *d, unsigned i, struct dp_queue_stat
 void dp_inline_stats(struct dp_inline *d, struct dp_stats *ret);
 unsigned dp_inline_queues(const struct dp_inline *d);
 
+/*
+ * What the flow tables hold, for `bulkhead flows`: @fn is called once per
+ * flow ON THE WORKER THREADS (queues in parallel, each flow on its queue's
+ * thread, while that thread handles no packets), so it must be quick and
+ * may only touch state of its @queue; strings in @fi live for the call.
+ * A non-zero return stops that queue's walk. Returns once every queue is
+ * done: 0. Not for concurrent callers.
+ */
+struct dp_flow_info {
+	unsigned queue;                  /* index */
+	uint64_t flow_id;
+	struct bh_tuple tuple;           /* client to server */
+	const char *app_proto;           /* static */
+	const char *src_workload, *dest_workload; /* NULL: none */
+	const struct bh_verdict *verdict;         /* NULL: no policy */
+	uint64_t pkts[2], bytes[2];      /* to server, to client */
+	uint64_t start_us, last_us;
+	uint8_t tcp_state;               /* enum bh_tcp_state; BH_TCP_NONE for UDP */
+	bool offloaded, denied;
+};
+typedef int (*dp_flow_info_fn)(void *ctx, unsigned queue, const struct dp_flow_info *fi);
+int dp_inline_flows(struct dp_inline *d, dp_flow_info_fn fn, void *ctx);
+
+/*
+ * Flow decisions since start by client, server (workload name, or the
+ * address where no workload has it), protocol and server port. @fn is
+ * called as for dp_inline_flows(): on the worker threads, per queue.
+ */
+#define DP_EDGE_NAME 256
+struct dp_edge {
+	char src[DP_EDGE_NAME], dst[DP_EDGE_NAME];
+	uint8_t proto;
+	uint16_t port;
+	uint64_t count[4];               /* by enum bh_action */
+	uint64_t last_us;
+};
+typedef int (*dp_edge_fn)(void *ctx, unsigned queue, const struct dp_edge *e);
+int dp_inline_edges(struct dp_inline *d, dp_edge_fn fn, void *ctx);
+
 void dp_inline_free(struct dp_inline *d);
 
 /* ---------------------------------------------------------- kernel rules */

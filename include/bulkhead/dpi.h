@@ -126,6 +126,12 @@ typedef void (*dpi_policy_error_fn)(void *ctx, bool warning, const char *msg);
 int dpi_policy_new(const struct bh_policy_doc *doc, dpi_policy_error_fn err, void *err_ctx,
 		   struct dpi_policy **ret);
 
+/* A policy that denies every flow (reason "no-policy", mode protect): what
+ * a node enforces when its policy can't be read, so that it fails closed.
+ * Returns 0 or -ENOMEM. */
+int dpi_policy_new_closed(struct dpi_policy **ret);
+bool dpi_policy_closed(const struct dpi_policy *p);
+
 /* NULL is fine; only once no worker uses it. */
 void dpi_policy_free(struct dpi_policy *p);
 
@@ -162,6 +168,18 @@ int dpi_worker_set_sigs(struct dpi_worker *w, const struct dpi_sigs *s);
  * dpi_policy_sig_sets(@p). Returns 0 or -ENOMEM (the previous one stays).
  */
 int dpi_worker_set_policy(struct dpi_worker *w, const struct dpi_policy *p);
+
+/*
+ * The same in two steps, so that a switch made elsewhere can't fail on the
+ * worker: dpi_policy_scratch_new() allocates what a worker needs to decide
+ * with @p (any thread; 0 or -ENOMEM), and dpi_worker_adopt_policy() switches
+ * the worker to @p with @s, taking ownership of @s (NULL @p frees @s).
+ */
+struct dpi_policy_scratch;
+int dpi_policy_scratch_new(const struct dpi_policy *p, struct dpi_policy_scratch **ret);
+void dpi_policy_scratch_free(struct dpi_policy_scratch *s);
+void dpi_worker_adopt_policy(struct dpi_worker *w, const struct dpi_policy *p,
+			     struct dpi_policy_scratch *s);
 
 /* Alerts raised by the worker: emitted, and suppressed by flood control. */
 void dpi_worker_alert_counts(const struct dpi_worker *w, uint64_t *ret_emitted,
