@@ -104,7 +104,7 @@ static void put_tuple(struct ctl_buf *b, const struct bh_tuple *t)
 	}
 }
 
-static const char *tcp_state_name(enum bh_tcp_state s)
+const char *ctl_eve_tcp_state(enum bh_tcp_state s)
 {
 	switch (s) {
 	case BH_TCP_NEW: return "syn_sent";
@@ -141,7 +141,7 @@ static void put_tcp(struct ctl_buf *b, const struct bh_flow_record *r)
 	for (unsigned i = 0; i < 8; i++)
 		if (all & (1u << i))
 			ctl_json_kbool(b, names[i], true);
-	ctl_json_kstr(b, "state", tcp_state_name(r->tcp_state));
+	ctl_json_kstr(b, "state", ctl_eve_tcp_state(r->tcp_state));
 	ctl_json_close(b);
 }
 

@@ -27,6 +27,9 @@ bool ctl_addr_mapped(const union bh_addr *a);
  * into @out (at least 32 bytes). */
 void ctl_eve_time(char *out, size_t outlen, uint64_t ts_us);
 
+/* The name EVE gives a TCP state ("established", ...), static. */
+const char *ctl_eve_tcp_state(enum bh_tcp_state s);
+
 struct ctl_eve_sorter;
 
 /* A sink collecting events from @nthreads threads (thread i only ever passes

@@ -14,7 +14,7 @@
  * whole file (it can't be read, it is too large) are reported as "FILE:
  * message", without a place.
  *
- * Nothing is global: ctl_policy_load() and ctl_policy_load_mem() are
+ * Nothing is global: ctl_policy_load() and ctl_policy_load_bufs() are
  * thread-safe, and a ctl_policy is read-only once returned.
  */
 #include <errno.h>
@@ -537,6 +537,19 @@ static int loader_finish(struct ctl_policy_loader *l, struct ctl_policy **ret)
 	return r;
 }
 
+/* The current input (start_file() done): @buf, or the error @r of reading
+ * it. */
+static void read_input(struct ctl_policy_loader *l, const char *buf, size_t len, int r)
+{
+	if (r == -ENOMEM)
+		l->oom = true;
+	else if (r < 0)
+		file_error(l, r);
+	else
+		read_buffer(l, buf, len);
+	flush_errors(l);
+}
+
 int ctl_policy_load(const char *const *files, size_t nfiles, ctl_policy_error_fn err, void *err_ctx,
 		    struct ctl_policy **ret)
 {
@@ -551,14 +564,24 @@ int ctl_policy_load(const char *const *files, size_t nfiles, ctl_policy_error_fn
 		if (!start_file(&l, files[i]))
 			break;
 		fr = read_file(files[i], &buf, &len);
-		if (fr == -ENOMEM)
-			l.oom = true;
-		else if (fr < 0)
-			file_error(&l, fr);
-		else
-			read_buffer(&l, buf, len);
+		read_input(&l, buf, len, fr);
 		free(buf);
-		flush_errors(&l);
+	}
+	return r < 0 ? r : loader_finish(&l, ret);
+}
+
+int ctl_policy_load_bufs(const struct ctl_source *src, size_t n, ctl_policy_error_fn err,
+			 void *err_ctx, struct ctl_policy **ret)
+{
+	struct ctl_policy_loader l;
+	int r = loader_init(&l, err, err_ctx);
+
+	for (size_t i = 0; r == 0 && i < n && !l.stop; i++) {
+		const struct ctl_source *s = &src[i];
+
+		if (!start_file(&l, s->name ? s->name : "<buffer>"))
+			break;
+		read_input(&l, s->text ? s->text : "", s->text ? s->len : 0, 0);
 	}
 	return r < 0 ? r : loader_finish(&l, ret);
 }
@@ -566,16 +589,9 @@ int ctl_policy_load(const char *const *files, size_t nfiles, ctl_policy_error_fn
 int ctl_policy_load_mem(const char *name, const char *buf, size_t len, ctl_policy_error_fn err,
 			void *err_ctx, struct ctl_policy **ret)
 {
-	struct ctl_policy_loader l;
-	int r = loader_init(&l, err, err_ctx);
+	const struct ctl_source s = { .name = name, .text = buf, .len = len };
 
-	if (r < 0)
-		return r;
-	if (start_file(&l, name ? name : "<buffer>")) {
-		read_buffer(&l, buf ? buf : "", buf ? len : 0);
-		flush_errors(&l);
-	}
-	return loader_finish(&l, ret);
+	return ctl_policy_load_bufs(&s, 1, err, err_ctx, ret);
 }
 
 const struct bh_policy_doc *ctl_policy_doc(const struct ctl_policy *p)
@@ -601,18 +617,16 @@ static void build_msg(void *ctx, bool warning, const char *msg)
 	struct build_msg *m = ctx;
 
 	(void)warning;
-	m->err(m->ctx, msg);
+	if (m->err)
+		m->err(m->ctx, msg);
 }
 
-int ctl_policy_build(const char *const *files, size_t nfiles, ctl_policy_error_fn err,
-		     void *err_ctx, struct ctl_policy **ret_docs, struct dpi_policy **ret)
+/* Compiles what a load (its result @r) gave in *@ret_docs. */
+static int compile(int r, ctl_policy_error_fn err, void *err_ctx, struct ctl_policy **ret_docs,
+		   struct dpi_policy **ret)
 {
 	struct build_msg m = {err, err_ctx};
-	int r;
 
-	*ret_docs = NULL;
-	*ret = NULL;
-	r = ctl_policy_load(files, nfiles, err, err_ctx, ret_docs);
 	if (r == 0)
 		r = dpi_policy_new(ctl_policy_doc(*ret_docs), build_msg, &m, ret);
 	if (r < 0) {
@@ -620,4 +634,22 @@ int ctl_policy_build(const char *const *files, size_t nfiles, ctl_policy_error_f
 		*ret_docs = NULL;
 	}
 	return r;
+}
+
+int ctl_policy_build(const char *const *files, size_t nfiles, ctl_policy_error_fn err,
+		     void *err_ctx, struct ctl_policy **ret_docs, struct dpi_policy **ret)
+{
+	*ret_docs = NULL;
+	*ret = NULL;
+	return compile(ctl_policy_load(files, nfiles, err, err_ctx, ret_docs), err, err_ctx,
+		       ret_docs, ret);
+}
+
+int ctl_policy_build_bufs(const struct ctl_source *src, size_t n, ctl_policy_error_fn err,
+			  void *err_ctx, struct ctl_policy **ret_docs, struct dpi_policy **ret)
+{
+	*ret_docs = NULL;
+	*ret = NULL;
+	return compile(ctl_policy_load_bufs(src, n, err, err_ctx, ret_docs), err, err_ctx,
+		       ret_docs, ret);
 }

@@ -36,6 +36,23 @@ int ctl_policy_load(const char *const *files, size_t nfiles, ctl_policy_error_fn
 int ctl_policy_load_mem(const char *name, const char *buf, size_t len, ctl_policy_error_fn err,
 			void *err_ctx, struct ctl_policy **ret);
 
+/* One buffer to read: @len bytes of @text (need not be NUL-terminated), named
+ * @name in messages. */
+struct ctl_source {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
+/*
+ * As ctl_policy_load() for @n buffers: each is read as a file of that name
+ * would be (a name ending in .json is read as JSON; otherwise JSON when the
+ * text starts with '{' or '['), at most 16 MiB each (-EFBIG). A NULL name is
+ * "<buffer>". The buffers are only read during the call. Thread-safe.
+ */
+int ctl_policy_load_bufs(const struct ctl_source *src, size_t n, ctl_policy_error_fn err,
+			 void *err_ctx, struct ctl_policy **ret);
+
 /* The documents read; valid until ctl_policy_free(). */
 const struct bh_policy_doc *ctl_policy_doc(const struct ctl_policy *p);
 
@@ -52,5 +69,9 @@ struct dpi_policy;
  */
 int ctl_policy_build(const char *const *files, size_t nfiles, ctl_policy_error_fn err,
 		     void *err_ctx, struct ctl_policy **ret_docs, struct dpi_policy **ret);
+
+/* As ctl_policy_build() for buffers (ctl_policy_load_bufs()). */
+int ctl_policy_build_bufs(const struct ctl_source *src, size_t n, ctl_policy_error_fn err,
+			  void *err_ctx, struct ctl_policy **ret_docs, struct dpi_policy **ret);
 
 #endif

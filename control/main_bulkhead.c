@@ -16,6 +16,7 @@
 
 #include "bulkhead/dp_engine.h"
 #include "bulkhead/dpi.h"
+#include "ctl_cli.h"
 #include "ctl_decisions.h"
 #include "ctl_dropped.h"
 #include "ctl_eve.h"
@@ -31,9 +32,10 @@ static void usage(FILE *f)
 	      "                       [--eve FILE|-] [--expect FILE] [--learn FILE]\n"
 	      "                       [--write-dropped FILE.pcap] [--progress]\n"
 	      "                       [--max-flows N] [--stream-cap BYTES]\n"
-	      "                       [--dump-streams DIR] [--sets LIST|all|none] PCAP...\n"
-	      "       bulkhead --version\n",
+	      "                       [--dump-streams DIR] [--sets LIST|all|none] PCAP...\n",
 	      f);
+	ctl_cli_usage(f);
+	fputs("       bulkhead --version\n", f);
 }
 
 /* Parse a decimal in [min, max]; names the option on error. */
@@ -547,7 +549,6 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
-	fprintf(stderr, "bulkhead: unknown command '%s'\n", argv[1]);
-	usage(stderr);
-	return EXIT_USAGE;
+	/* Every other command talks to the daemon. */
+	return ctl_cli_main(argc, argv);
 }

@@ -22,6 +22,7 @@
 
 #include "bulkhead/dp_inline.h"
 #include "bulkhead/dpi.h"
+#include "bulkheadd.h"
 #include "ctl_dropped.h"
 #include "ctl_eve.h"
 #include "ctl_json.h"
@@ -31,55 +32,15 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
-#define MAX_FILES 64
+#define MAX_FILES BHD_MAX_ARGS
 #define SETS_FROM_POLICY (~0u)
-#define FLUSH_MS 200
-#define EVE_BUFFER (1u << 20)
+#define LOOP_MS 50     /* events drained at least this often */
+#define FLUSH_MS 200   /* and written to the file */
+#define RING_BYTES (4u << 20)
+#define RECENT_EVENTS 1024
+#define DEFAULT_CONTROL "/run/bulkhead/control.sock"
 
-struct opts {
-	const char *bridges[MAX_FILES];
-	size_t nbridges;
-	const char *policies[MAX_FILES];
-	size_t npolicies;
-	const char *rule_files[MAX_FILES];
-	size_t nrule_files;
-	unsigned queues;
-	unsigned queue_base;
-	bool fail_open;
-	bool fast_path;
-	bool setup_sysctls;
-	bool cleanup_only;
-	unsigned sets;
-	enum dp_ipt ipt;
-	const char *eve;
-	const char *dropped;
-	unsigned stats_interval;
-	unsigned max_flows;
-};
-
-/* Events: formatted on the worker's thread, written under one lock. */
-struct out {
-	pthread_mutex_t lock;
-	FILE *f;
-	struct ctl_buf b[DP_MAX_WORKERS + 1];
-	uint64_t errors;
-};
-
-struct daemon {
-	struct opts o;
-	struct out out;
-	struct dp_inline *dp;
-	struct dpi_sigs *sigs;
-	struct ctl_policy *docs;
-	struct dpi_policy *policy;
-	unsigned sig_sets;
-	unsigned generation;
-	struct dp_rules_config rc;
-	const char *ipt_name;
-	uint64_t start_us;
-};
-
-static uint64_t now_us(void)
+uint64_t bhd_now_us(void)
 {
 	struct timespec ts;
 
@@ -90,8 +51,9 @@ static uint64_t now_us(void)
 static void usage(FILE *f)
 {
 	fputs("usage: bulkheadd --bridge NAME [--bridge NAME]... [--queues N] [--queue-base Q]\n"
-	      "                 [--fail-open|--fail-closed] [--policy FILE]...\n"
-	      "                 [--sets LIST|all|none] [--rules FILE]... [--eve FILE|-]\n"
+	      "                 [--fail-open|--fail-closed] [--policy FILE]... [--state-dir DIR]\n"
+	      "                 [--control PATH|none] [--metrics ADDR:PORT] [--eve FILE|-]\n"
+	      "                 [--sets LIST|all|none] [--rules FILE]... [--alert-window MS]\n"
 	      "                 [--write-dropped FILE.pcap] [--stats-interval SEC]\n"
 	      "                 [--setup-sysctls] [--iptables auto|nft|legacy] [--no-fast-path]\n"
 	      "                 [--max-flows N]\n"
@@ -128,7 +90,7 @@ static int add_file(const char *opt, const char **v, size_t *n, const char *s)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct opts *o)
+static int parse_args(int argc, char **argv, struct bhd_opts *o)
 {
 	static const struct option lo[] = {
 		{"bridge", required_argument, NULL, 'b'},
@@ -137,6 +99,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"fail-open", no_argument, NULL, 'o'},
 		{"fail-closed", no_argument, NULL, 'c'},
 		{"policy", required_argument, NULL, 'P'},
+		{"state-dir", required_argument, NULL, 'D'},
+		{"control", required_argument, NULL, 'k'},
+		{"metrics", required_argument, NULL, 'M'},
+		{"alert-window", required_argument, NULL, 'A'},
 		{"sets", required_argument, NULL, 'S'},
 		{"rules", required_argument, NULL, 'r'},
 		{"eve", required_argument, NULL, 'e'},
@@ -158,6 +124,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	o->fast_path = true;
 	o->sets = SETS_FROM_POLICY;
 	o->max_flows = 1u << 20;
+	o->control = DEFAULT_CONTROL;
+	o->alert_window_ms = 10000;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		int r = 0;
 
@@ -184,6 +152,22 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'P':
 			r = add_file("--policy", o->policies, &o->npolicies, optarg);
+			break;
+		case 'D':
+			if (!*optarg) {
+				fputs("bulkheadd: --state-dir: empty\n", stderr);
+				r = -EINVAL;
+			}
+			o->state_dir = optarg;
+			break;
+		case 'k':
+			o->control = strcmp(optarg, "none") ? optarg : NULL;
+			break;
+		case 'M':
+			o->metrics = optarg;
+			break;
+		case 'A':
+			r = parse_uint("--alert-window", optarg, 0, 3600000, &o->alert_window_ms);
 			break;
 		case 'S':
 			if (dpi_set_parse(optarg, &o->sets, err, sizeof(err)) < 0) {
@@ -257,33 +241,68 @@ static int parse_args(int argc, char **argv, struct opts *o)
 
 /* ------------------------------------------------------------ events */
 
+/* Alerts repeat per signature, client, server and port: that is what is
+ * aggregated (a scanner hitting one server from many ports is one). */
+static uint64_t alert_key(const struct bh_event *ev)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ ((uint64_t)ev->alert.gid << 32 | ev->alert.sid);
+
+	if (ev->has_tuple) {
+		h = (h ^ ev->tuple.src.q[0]) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ ev->tuple.src.q[1]) * 0xbf58476d1ce4e5b9ull;
+		h = (h ^ ev->tuple.dst.q[0]) * 0x94d049bb133111ebull;
+		h = (h ^ ev->tuple.dst.q[1]) * 0x94d049bb133111ebull;
+		h ^= (uint64_t)ev->tuple.dport << 8 | ev->tuple.proto;
+	}
+	h ^= h >> 31;
+	return h ? h : 1;
+}
+
+static void event_out(void *ctx, unsigned type, const char *text, size_t len);
+
+/* On a worker's thread (or main's at shutdown): format, queue; never
+ * blocks. Learn mode's events also go to the learner. */
 static void on_event(void *ctx, unsigned worker, const struct bh_event *ev)
 {
-	struct out *o = ctx;
-	struct ctl_buf *b = &o->b[worker <= DP_MAX_WORKERS ? worker : DP_MAX_WORKERS];
+	struct bhd *d = ctx;
+	unsigned p = worker < DP_MAX_WORKERS ? worker : DP_MAX_WORKERS;
+	struct ctl_buf *b = &d->fmt[p];
 
-	if (!o->f)
-		return;
+	if (ev->verdict &&
+	    (ev->verdict->action == BH_ACT_LEARN || ev->verdict->mode == BH_MODE_LEARN)) {
+		pthread_mutex_lock(&d->learn_lock);
+		if (d->learn)
+			ctl_learn_event(d->learn, ev);
+		pthread_mutex_unlock(&d->learn_lock);
+	}
 	ctl_buf_reset(b);
 	ctl_eve_format(b, ev);
 	if (b->oom)
 		return;
-	pthread_mutex_lock(&o->lock);
-	if (fwrite(b->p, 1, b->len, o->f) != b->len)
-		o->errors++;
-	pthread_mutex_unlock(&o->lock); /* flushed by the main thread */
+	if (!ctl_evq_push(d->evq, p, ev->type, ev->type == BH_EV_ALERT ? alert_key(ev) : 0, b->p,
+			  b->len) &&
+	    pthread_equal(pthread_self(), d->main_thread)) {
+		/* At shutdown the flows end on the main thread, which is the
+		 * consumer too: make room instead of losing their records. */
+		ctl_evq_drain(d->evq, bhd_now_us(), event_out, d);
+		ctl_evq_push(d->evq, p, ev->type, 0, b->p, b->len);
+	}
 }
 
-/* Events reach the file within FLUSH_MS: one write for many events,
- * instead of one per event on the workers' path. */
-static void flush_events(struct out *o)
+void bhd_main_event(struct bhd *d, unsigned type, const struct ctl_buf *b)
 {
-	if (!o->f)
-		return;
-	pthread_mutex_lock(&o->lock);
-	if (fflush(o->f) != 0)
-		o->errors++;
-	pthread_mutex_unlock(&o->lock);
+	if (!b->oom)
+		ctl_evq_push(d->evq, d->o.queues, type, 0, b->p, b->len);
+}
+
+/* ctl_evq_fn: one event out, to the file and the subscribers. */
+static void event_out(void *ctx, unsigned type, const char *text, size_t len)
+{
+	struct bhd *d = ctx;
+
+	if (d->eve)
+		ctl_evout_write(d->eve, text, len);
+	ctl_server_broadcast(d->srv, type, text, len);
 }
 
 static void verdict_counts(struct ctl_buf *b, const char *key, const uint64_t *v)
@@ -294,73 +313,97 @@ static void verdict_counts(struct ctl_buf *b, const char *key, const uint64_t *v
 	ctl_json_close(b);
 }
 
-static void stats_event(struct daemon *d)
+static void reason_counts(struct ctl_buf *b, const char *key, const uint64_t (*v)[DP_R__MAX])
 {
-	struct ctl_buf b = {0};
-	struct dp_stats st;
-	char ts[40];
-	uint64_t now = now_us();
+	ctl_json_kobj(b, key);
+	for (unsigned a = 0; a < BH_ACT__MAX; a++) {
+		ctl_json_kobj(b, bh_action_name((enum bh_action)a));
+		for (unsigned r = 0; r < DP_R__MAX; r++)
+			if (v[a][r])
+				ctl_json_ku64(b, dp_reason_name((enum dp_reason)r), v[a][r]);
+		ctl_json_close(b);
+	}
+	ctl_json_close(b);
+}
 
-	if (!d->out.f)
-		return;
+void bhd_stats_object(struct bhd *d, struct ctl_buf *b)
+{
+	struct ctl_evq_stats es;
+	struct dp_stats st;
+	uint64_t now = bhd_now_us();
+
 	dp_inline_stats(d->dp, &st);
-	ctl_eve_time(ts, sizeof(ts), now);
-	ctl_json_open(&b);
-	ctl_json_kstr(&b, "timestamp", ts);
-	ctl_json_kstr(&b, "event_type", "stats");
-	ctl_json_kobj(&b, "stats");
-	ctl_json_ku64(&b, "uptime", (now - d->start_us) / 1000000u);
-	ctl_json_ku64(&b, "policy_generation", d->generation);
-	ctl_json_open_array(&b, "queues");
+	ctl_evq_stats(d->evq, &es);
+	ctl_json_open(b);
+	ctl_json_ku64(b, "uptime", (now - d->start_us) / 1000000u);
+	ctl_json_ku64(b, "policy_generation", ctl_node_generation(d->node));
+	ctl_json_open_array(b, "queues");
 	for (unsigned i = 0; i < dp_inline_queues(d->dp); i++) {
 		struct dp_queue_stats q;
 
 		dp_inline_queue_stats(d->dp, i, &q);
-		ctl_json_elem(&b);
-		ctl_json_open(&b);
-		ctl_json_ku64(&b, "queue", d->o.queue_base + i);
-		ctl_json_ku64(&b, "packets", q.packets);
-		ctl_json_ku64(&b, "bytes", q.bytes);
-		ctl_json_ku64(&b, "accepted", q.accepted);
-		ctl_json_ku64(&b, "dropped", q.dropped);
-		ctl_json_ku64(&b, "offloaded", q.offloaded);
-		ctl_json_ku64(&b, "rejected", q.denied);
-		ctl_json_ku64(&b, "resets_sent", q.resets_sent);
-		ctl_json_ku64(&b, "verdict_msgs", q.verdict_msgs);
-		ctl_json_ku64(&b, "enobufs", q.enobufs);
-		ctl_json_ku64(&b, "missed", q.missed);
-		ctl_json_ku64(&b, "errors", q.errors);
-		ctl_json_close(&b);
+		ctl_json_elem(b);
+		ctl_json_open(b);
+		ctl_json_ku64(b, "queue", d->o.queue_base + i);
+		ctl_json_ku64(b, "packets", q.packets);
+		ctl_json_ku64(b, "bytes", q.bytes);
+		ctl_json_ku64(b, "accepted", q.accepted);
+		ctl_json_ku64(b, "dropped", q.dropped);
+		ctl_json_ku64(b, "offloaded", q.offloaded);
+		ctl_json_ku64(b, "rejected", q.denied);
+		ctl_json_ku64(b, "resets_sent", q.resets_sent);
+		ctl_json_ku64(b, "verdict_msgs", q.verdict_msgs);
+		ctl_json_ku64(b, "enobufs", q.enobufs);
+		ctl_json_ku64(b, "missed", q.missed);
+		ctl_json_ku64(b, "errors", q.errors);
+		ctl_json_close(b);
 	}
-	ctl_json_close_array(&b);
-	ctl_json_kobj(&b, "flows");
-	ctl_json_ku64(&b, "created", st.flows_created);
-	ctl_json_ku64(&b, "active", st.flows_active);
-	ctl_json_ku64(&b, "offloaded", st.flows_offloaded);
-	ctl_json_ku64(&b, "reset", st.flows_reset);
+	ctl_json_close_array(b);
+	ctl_json_kobj(b, "flows");
+	ctl_json_ku64(b, "created", st.flows_created);
+	ctl_json_ku64(b, "active", st.flows_active);
+	ctl_json_ku64(b, "offloaded", st.flows_offloaded);
+	ctl_json_ku64(b, "reset", st.flows_reset);
+	ctl_json_close(b);
+	ctl_json_kobj(b, "decisions");
+	verdict_counts(b, "flow", st.flow_verdicts);
+	verdict_counts(b, "transaction", st.tx_verdicts);
+	ctl_json_close(b);
+	ctl_json_kobj(b, "reasons");
+	reason_counts(b, "flow", st.flow_reasons);
+	reason_counts(b, "transaction", st.tx_reasons);
+	ctl_json_close(b);
+	ctl_json_kobj(b, "packets");
+	ctl_json_ku64(b, "decoded", st.pkts_decoded);
+	ctl_json_ku64(b, "invalid", st.pkts_invalid);
+	ctl_json_ku64(b, "dropped", st.pkts_dropped);
+	ctl_json_ku64(b, "spoofed", st.pkts_spoofed);
+	ctl_json_close(b);
+	ctl_json_ku64(b, "alerts", st.alerts);
+	ctl_json_ku64(b, "anomalies", st.anomalies);
+	ctl_json_kobj(b, "events");
+	ctl_json_ku64(b, "queued", es.queued);
+	ctl_json_ku64(b, "dropped", es.dropped);
+	ctl_json_ku64(b, "aggregated", es.aggregated);
+	ctl_json_ku64(b, "written", d->eve ? ctl_evout_written(d->eve) : 0);
+	ctl_json_ku64(b, "write_errors", d->eve ? ctl_evout_errors(d->eve) : 0);
+	ctl_json_close(b);
+	ctl_json_close(b);
+}
+
+static void stats_event(struct bhd *d)
+{
+	struct ctl_buf b = {0};
+	char ts[40];
+
+	ctl_eve_time(ts, sizeof(ts), bhd_now_us());
+	ctl_json_open(&b);
+	ctl_json_kstr(&b, "timestamp", ts);
+	ctl_json_kstr(&b, "event_type", "stats");
+	ctl_json_key(&b, "stats");
+	bhd_stats_object(d, &b);
 	ctl_json_close(&b);
-	ctl_json_kobj(&b, "decisions");
-	verdict_counts(&b, "flow", st.flow_verdicts);
-	verdict_counts(&b, "transaction", st.tx_verdicts);
-	ctl_json_close(&b);
-	ctl_json_kobj(&b, "packets");
-	ctl_json_ku64(&b, "decoded", st.pkts_decoded);
-	ctl_json_ku64(&b, "invalid", st.pkts_invalid);
-	ctl_json_ku64(&b, "dropped", st.pkts_dropped);
-	ctl_json_ku64(&b, "spoofed", st.pkts_spoofed);
-	ctl_json_close(&b);
-	ctl_json_ku64(&b, "alerts", st.alerts);
-	ctl_json_ku64(&b, "anomalies", st.anomalies);
-	ctl_json_ku64(&b, "event_write_errors", d->out.errors);
-	ctl_json_close(&b);
-	ctl_json_close(&b);
-	ctl_buf_puts(&b, "\n");
-	if (!b.oom) {
-		pthread_mutex_lock(&d->out.lock);
-		fwrite(b.p, 1, b.len, d->out.f);
-		fflush(d->out.f);
-		pthread_mutex_unlock(&d->out.lock);
-	}
+	bhd_main_event(d, CTL_EV_STATS, &b);
 	ctl_buf_free(&b);
 }
 
@@ -372,87 +415,49 @@ static void print_msg(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
-/* Load and compile the --policy files; every problem printed. */
-static int load_policy(const struct opts *o, struct ctl_policy **ret_docs, struct dpi_policy **ret)
+/* ctl_node_swap_fn: the data path takes @p as generation @gen. */
+static int swap_policy(void *ctx, const struct dpi_policy *p, unsigned gen)
 {
-	int r;
-
-	*ret_docs = NULL;
-	*ret = NULL;
-	if (!o->npolicies)
-		return 0;
-	r = ctl_policy_build(o->policies, o->npolicies, print_msg, NULL, ret_docs, ret);
-	if (r < 0 && r != -EINVAL)
-		fprintf(stderr, "bulkheadd: policy: %s\n", strerror(-r));
-	return r;
-}
-
-static void reload(struct daemon *d)
-{
-	struct ctl_policy *docs;
-	struct dpi_policy *p;
+	struct bhd *d = ctx;
 	char err[512];
 	int r;
 
-	if (!d->o.npolicies) {
-		fputs("bulkheadd: SIGHUP: no --policy files to read\n", stderr);
-		return;
+	if (dpi_policy_sig_sets(p) & DPI_SETS_BUILTIN & ~d->sig_sets)
+		return -ENOTSUP;
+	r = dp_inline_set_policy(d->dp, p, gen);
+	if (r < 0) {
+		d->apply_errors++;
+		return r;
 	}
-	if (load_policy(&d->o, &docs, &p) < 0) {
-		fprintf(stderr, "bulkheadd: policy not reloaded; generation %u stays in force\n",
-			d->generation);
-		return;
-	}
-	if (dpi_policy_sig_sets(p) & DPI_SETS_BUILTIN & ~d->sig_sets) {
-		fputs("bulkheadd: the new policy denies on signature sets not loaded (restart with "
-		      "--sets naming them); policy not reloaded\n",
-		      stderr);
-		goto drop_new;
-	}
-	if (dp_inline_set_policy(d->dp, p, d->generation + 1) < 0) {
-		/* Some workers took the new one: back to the old everywhere. */
-		if (dp_inline_set_policy(d->dp, d->policy, d->generation) < 0) {
-			/* Workers disagree: neither snapshot may be freed. */
-			fputs("bulkheadd: out of memory switching policy, and switching back; "
-			      "workers enforce different generations: restart the daemon\n",
-			      stderr);
-			ctl_policy_free(docs);
-			return;
-		}
-		fputs("bulkheadd: out of memory switching policy; the old one stays\n", stderr);
-		goto drop_new;
-	}
-	d->generation++;
-	d->rc.generation = d->generation;
-	if (d->o.fast_path && (r = dp_rules_set_generation(&d->rc, err, sizeof(err))) < 0)
+	d->applies++;
+	d->rc.generation = gen;
+	if (d->o.fast_path && dp_rules_set_generation(&d->rc, err, sizeof(err)) < 0)
 		fprintf(stderr, "bulkheadd: fast path not re-armed: %s\n", err);
-	dpi_policy_free(d->policy);
-	ctl_policy_free(d->docs);
-	d->policy = p;
-	d->docs = docs;
-	fprintf(stderr, "bulkheadd: policy reloaded (generation %u)\n", d->generation);
-	return;
-drop_new:
-	dpi_policy_free(p);
-	ctl_policy_free(docs);
+	return 0;
 }
 
 /* ------------------------------------------------------------ main */
 
-static int open_outputs(struct daemon *d, struct ctl_dropped_stream **dropped,
+static int open_outputs(struct bhd *d, struct ctl_dropped_stream **dropped,
 			struct dp_engine_config *cfg)
 {
+	struct ctl_evq_config qc = {.producers = d->o.queues + 1, .ring_bytes = RING_BYTES,
+				    .recent = RECENT_EVENTS,
+				    .alert_window_ms = d->o.alert_window_ms};
 	char err[512];
+	int r;
 
-	pthread_mutex_init(&d->out.lock, NULL);
-	if (d->o.eve) {
-		d->out.f = strcmp(d->o.eve, "-") ? fopen(d->o.eve, "ae") : stdout;
-		if (!d->out.f) {
-			fprintf(stderr, "bulkheadd: --eve %s: %s\n", d->o.eve, strerror(errno));
-			return -errno;
-		}
-		setvbuf(d->out.f, NULL, _IOFBF, EVE_BUFFER);
+	r = ctl_evq_new(&qc, &d->evq);
+	if (r < 0) {
+		fprintf(stderr, "bulkheadd: event queues: %s\n", strerror(-r));
+		return r;
 	}
+	if (d->o.eve && (r = ctl_evout_open(d->o.eve, &d->eve, err, sizeof(err))) < 0) {
+		fprintf(stderr, "bulkheadd: --eve %s\n", err);
+		return r;
+	}
+	if (ctl_learn_new(&d->learn) < 0)
+		return -ENOMEM;
 	if (d->o.dropped) {
 		if (ctl_dropped_stream_open(d->o.dropped, 12 /* DLT_RAW */, dropped, err,
 					    sizeof(err)) < 0) {
@@ -465,17 +470,19 @@ static int open_outputs(struct daemon *d, struct ctl_dropped_stream **dropped,
 	return 0;
 }
 
-static int load_sigs(struct daemon *d)
+static int load_sigs(struct bhd *d)
 {
 	struct dpi_sigs_config sc = {.rule_files = d->o.rule_files,
 				     .n_rule_files = d->o.nrule_files, .error = print_msg};
 	int r;
 
 	/* By default the sets the policy denies on; a policy's sets are
-	 * always loaded. */
-	sc.sets = d->o.sets == SETS_FROM_POLICY ? 0 : d->o.sets;
-	if (d->policy)
-		sc.sets |= dpi_policy_sig_sets(d->policy) & DPI_SETS_BUILTIN;
+	 * always loaded. A node that starts without a policy waits for one
+	 * from its control plane, which may deny on any set: all of them. */
+	sc.sets = d->o.sets != SETS_FROM_POLICY ? d->o.sets
+		  : ctl_node_policy(d->node) && !ctl_node_closed(d->node) ? 0
+									 : DPI_SETS_BUILTIN;
+	sc.sets |= dpi_policy_sig_sets(ctl_node_policy(d->node)) & DPI_SETS_BUILTIN;
 	d->sig_sets = sc.sets;
 	if (!sc.sets && !sc.n_rule_files)
 		return 0;
@@ -485,35 +492,48 @@ static int load_sigs(struct daemon *d)
 	return r;
 }
 
-static int wait_signals(struct daemon *d, int sfd)
+static void reopen_logs(struct bhd *d)
 {
-	uint64_t next_stats = d->o.stats_interval ? now_us() + d->o.stats_interval * 1000000ull : 0;
+	char err[512];
+
+	if (d->eve && ctl_evout_reopen(d->eve, err, sizeof(err)) < 0)
+		fprintf(stderr, "bulkheadd: reopening --eve: %s (still writing the old file)\n",
+			err);
+}
+
+static int main_loop(struct bhd *d, int sfd)
+{
+	uint64_t now = bhd_now_us();
+	uint64_t next_stats = d->o.stats_interval ? now + d->o.stats_interval * 1000000ull : 0;
+	uint64_t next_flush = now + FLUSH_MS * 1000ull;
 
 	for (;;) {
-		struct pollfd pf = {.fd = sfd, .events = POLLIN};
+		struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
+				       {.fd = d->srv ? ctl_server_fd(d->srv) : -1,
+					.events = POLLIN}};
 		struct signalfd_siginfo si;
-		int timeout = -1;
+		int r = poll(pf, 2, LOOP_MS);
 
-		if (next_stats) {
-			uint64_t now = now_us();
-
-			timeout = next_stats > now ? (int)((next_stats - now) / 1000u) + 1 : 0;
+		now = bhd_now_us();
+		if (r > 0 && (pf[1].revents & POLLIN))
+			ctl_server_run(d->srv);
+		ctl_evq_drain(d->evq, now, event_out, d);
+		if (now >= next_flush) {
+			if (d->eve)
+				ctl_evout_flush(d->eve);
+			bhd_publish(d);
+			next_flush = now + FLUSH_MS * 1000ull;
 		}
-		if (timeout < 0 || timeout > FLUSH_MS)
-			timeout = FLUSH_MS;
-		if (poll(&pf, 1, timeout) == 0) {
-			flush_events(&d->out);
-			if (next_stats && now_us() >= next_stats) {
-				stats_event(d);
-				next_stats += d->o.stats_interval * 1000000ull;
-			}
-			continue;
+		if (next_stats && now >= next_stats) {
+			stats_event(d);
+			next_stats += d->o.stats_interval * 1000000ull;
 		}
-		if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		if (r <= 0 || !(pf[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			reload(d);
+			reopen_logs(d);
+			ctl_node_reload(d->node);
 			break;
 		case SIGUSR1:
 			stats_event(d);
@@ -524,11 +544,13 @@ static int wait_signals(struct daemon *d, int sfd)
 	}
 }
 
-static void print_summary(struct daemon *d)
+static void print_summary(struct bhd *d)
 {
 	struct dp_stats st;
+	struct ctl_evq_stats es;
 
 	dp_inline_stats(d->dp, &st);
+	ctl_evq_stats(d->evq, &es);
 	for (unsigned i = 0; i < dp_inline_queues(d->dp); i++) {
 		struct dp_queue_stats q;
 
@@ -554,6 +576,9 @@ static void print_summary(struct daemon *d)
 		(unsigned long long)st.tx_verdicts[BH_ACT_DENY],
 		(unsigned long long)st.tx_verdicts[BH_ACT_AUDIT],
 		(unsigned long long)st.tx_verdicts[BH_ACT_LEARN]);
+	fprintf(stderr, "bulkheadd: events %llu queued, %llu dropped, %llu aggregated\n",
+		(unsigned long long)es.queued, (unsigned long long)es.dropped,
+		(unsigned long long)es.aggregated);
 }
 
 static int cleanup_only(void)
@@ -569,16 +594,25 @@ static int cleanup_only(void)
 	return 0;
 }
 
+static void node_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "%s\n", msg);
+}
+
 /* Setup up to enforcing; returns 0 or an exit status. */
-static int setup(struct daemon *d, struct ctl_dropped_stream **dropped)
+static int setup(struct bhd *d, struct ctl_dropped_stream **dropped)
 {
 	static const int keep[] = {CAP_NET_ADMIN, CAP_NET_RAW};
+	struct ctl_node_config nc = {.state_dir = d->o.state_dir, .files = d->o.policies,
+				     .nfiles = d->o.npolicies, .log = node_log};
 	struct dp_engine_config cfg;
 	struct dp_inline_config icfg = {0};
 	char err[512];
 	int r;
 
-	if (load_policy(&d->o, &d->docs, &d->policy) < 0) {
+	/* The policy first: a node is never open while it starts. */
+	if (ctl_node_new(&nc, &d->node) < 0) {
 		fputs("bulkheadd: policy not loaded; not started\n", stderr);
 		return EXIT_USAGE;
 	}
@@ -595,6 +629,15 @@ static int setup(struct daemon *d, struct ctl_dropped_stream **dropped)
 		fprintf(stderr, "bulkheadd: %s\n", err);
 		return EXIT_USAGE;
 	}
+	if (d->o.control) {
+		struct ctl_server_config sc = {.path = d->o.control, .on_req = bhd_request,
+					       .ctx = d};
+
+		if (ctl_server_open(&sc, &d->srv, err, sizeof(err)) < 0) {
+			fprintf(stderr, "bulkheadd: --control %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
 	/* A crashed run's rules first: they may point at our queues. */
 	r = dp_rules_cleanup(err, sizeof(err));
 	if (r < 0) {
@@ -608,7 +651,6 @@ static int setup(struct daemon *d, struct ctl_dropped_stream **dropped)
 	cfg.workers = d->o.queues;
 	cfg.max_flows = d->o.max_flows;
 	cfg.sigs = d->sigs;
-	cfg.policy = d->policy;
 	if (open_outputs(d, dropped, &cfg) < 0)
 		return EXIT_USAGE;
 	icfg.queue_base = (uint16_t)d->o.queue_base;
@@ -616,12 +658,20 @@ static int setup(struct daemon *d, struct ctl_dropped_stream **dropped)
 	icfg.offload = d->o.fast_path;
 	icfg.rcvbuf = 16u << 20;
 	icfg.queue_maxlen = 8192;
-	r = dp_inline_new(&cfg, &icfg, on_event, &d->out, &d->dp, err, sizeof(err));
+	r = dp_inline_new(&cfg, &icfg, on_event, d, &d->dp, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "bulkheadd: %s\n", err);
 		return EXIT_RUNTIME;
 	}
-	/* Capabilities are per thread: drop them before the workers start.
+	/* In force before the first packet, as generation N of the node. */
+	r = dp_inline_set_policy(d->dp, ctl_node_policy(d->node), ctl_node_generation(d->node));
+	if (r < 0) {
+		fprintf(stderr, "bulkheadd: policy: %s\n", strerror(-r));
+		return EXIT_RUNTIME;
+	}
+	d->rc.generation = ctl_node_generation(d->node);
+	ctl_node_attach(d->node, swap_policy, d);
+	/* Capabilities are per thread: drop them before any thread starts.
 	 * NET_ADMIN answers the queues and, with NET_RAW, lets the iptables
 	 * run at exit remove the rules. */
 	if (ctl_privs_drop(keep, sizeof(keep) / sizeof(keep[0]), err, sizeof(err)) < 0) {
@@ -643,14 +693,20 @@ static int setup(struct daemon *d, struct ctl_dropped_stream **dropped)
 		fprintf(stderr, "bulkheadd: installing rules: %s\n", err);
 		return EXIT_RUNTIME;
 	}
+	if (d->o.metrics && ctl_metrics_start(d->o.metrics, bhd_metrics_fill, d, &d->metrics, err,
+					      sizeof(err)) < 0) {
+		fprintf(stderr, "bulkheadd: %s\n", err);
+		return EXIT_USAGE;
+	}
+	bhd_publish(d);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	struct daemon d = {.start_us = now_us()};
+	struct bhd d = {.start_us = bhd_now_us()};
 	struct ctl_dropped_stream *dropped = NULL;
-	char err[512], caps[256] = "";
+	char err[512], caps[256] = "", pol[64];
 	sigset_t ss;
 	int sfd = -1, status, sig;
 
@@ -662,6 +718,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	if (d.o.cleanup_only)
 		return cleanup_only();
+	d.main_thread = pthread_self();
+	pthread_mutex_init(&d.learn_lock, NULL);
+	pthread_mutex_init(&d.pub.lock, NULL);
 	/* Signals are read from a signalfd by this thread only; the workers
 	 * inherit the mask. */
 	sigemptyset(&ss);
@@ -680,16 +739,24 @@ int main(int argc, char **argv)
 	if (status)
 		goto out;
 	ctl_privs_report(caps, sizeof(caps));
+	if (ctl_node_closed(d.node))
+		snprintf(pol, sizeof(pol), "CLOSED: no policy could be read");
+	else if (ctl_node_policy(d.node))
+		snprintf(pol, sizeof(pol), "policy generation %u", ctl_node_generation(d.node));
+	else
+		snprintf(pol, sizeof(pol), "no policy: inspection only");
 	fprintf(stderr, "bulkheadd: enforcing on ");
 	for (size_t i = 0; i < d.o.nbridges; i++)
 		fprintf(stderr, "%s%s", i ? "," : "", d.o.bridges[i]);
-	fprintf(stderr, " (queues %u-%u, %s, iptables-%s, fast path %s, %s; capabilities %s)\n",
+	fprintf(stderr, " (queues %u-%u, %s, iptables-%s, fast path %s, %s; control %s",
 		d.o.queue_base, d.o.queue_base + d.o.queues - 1,
 		d.o.fail_open ? "fail-open" : "fail-closed", d.ipt_name,
-		d.o.fast_path ? "on" : "off",
-		d.policy ? "policy generation 0" : "no policy: inspection only", caps);
+		d.o.fast_path ? "on" : "off", pol, d.o.control ? d.o.control : "off");
+	if (d.metrics)
+		fprintf(stderr, "; metrics port %u", ctl_metrics_port(d.metrics));
+	fprintf(stderr, "; capabilities %s)\n", caps);
 	ctl_notify("READY=1");
-	sig = wait_signals(&d, sfd);
+	sig = main_loop(&d, sfd);
 	ctl_notify("STOPPING=1");
 	fprintf(stderr, "bulkheadd: %s: removing rules and stopping\n", strsignal(sig));
 out:
@@ -697,23 +764,28 @@ out:
 		fprintf(stderr, "bulkheadd: removing rules: %s (run `bulkheadd --cleanup`)\n", err);
 		status = EXIT_RUNTIME;
 	}
+	ctl_metrics_stop(d.metrics);
 	if (d.dp) {
 		dp_inline_stop(d.dp);
 		if (!status) {
 			stats_event(&d);
 			print_summary(&d);
 		}
-		dp_inline_free(d.dp);
 	}
+	if (d.evq)
+		ctl_evq_flush(d.evq, event_out, &d);
+	ctl_server_close(d.srv);
+	d.srv = NULL;
+	dp_inline_free(d.dp);
 	if (dropped)
 		ctl_dropped_stream_close(dropped);
-	if (d.out.f && d.out.f != stdout)
-		fclose(d.out.f);
+	ctl_evout_close(d.eve);
+	ctl_evq_free(d.evq);
 	for (unsigned i = 0; i <= DP_MAX_WORKERS; i++)
-		ctl_buf_free(&d.out.b[i]);
+		ctl_buf_free(&d.fmt[i]);
+	ctl_learn_free(d.learn);
 	dpi_sigs_free(d.sigs);
-	dpi_policy_free(d.policy);
-	ctl_policy_free(d.docs);
+	ctl_node_free(d.node);
 	if (sfd >= 0)
 		close(sfd);
 	return status;

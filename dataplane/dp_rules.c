@@ -413,6 +413,40 @@ int dp_rules_install(const struct dp_rules_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+int dp_rules_queue_packets(const struct dp_rules_config *c, uint64_t *ret, char *err,
+			   size_t errlen)
+{
+	uint64_t sum = 0;
+
+	for (int fam = 4; fam <= 6; fam += 2) {
+		char path[128];
+		char *argv[] = {path, "-c", "-t", "filter", NULL};
+		char *out, *line, *save_ptr = NULL;
+		int r;
+
+		tool(path, sizeof(path), fam, c->ipt, "save");
+		r = run(argv, NULL, &out);
+		if (r != 0) {
+			snprintf(err, errlen, "%s -c: %s", path,
+				 r < 0 ? strerror(-r) : out && *out ? out : "failed");
+			free(out);
+			return r < 0 ? r : -EIO;
+		}
+		/* "[packets:bytes] -A BULKHEAD ... bulkhead queue ... -j NFQUEUE" */
+		for (line = strtok_r(out, "\n", &save_ptr); line;
+		     line = strtok_r(NULL, "\n", &save_ptr)) {
+			unsigned long long pk, by;
+
+			if (strstr(line, "-A " CHAIN " ") && strstr(line, "bulkhead queue") &&
+			    sscanf(line, "[%llu:%llu]", &pk, &by) == 2)
+				sum += pk;
+		}
+		free(out);
+	}
+	*ret = sum;
+	return 0;
+}
+
 int dp_rules_set_generation(const struct dp_rules_config *c, char *err, size_t errlen)
 {
 	for (int fam = 4; fam <= 6; fam += 2) {

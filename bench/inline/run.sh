@@ -410,7 +410,7 @@ engine_start() { # row queues tag -> 0, or 1 with NOTES saying why the row can't
 	local eve=(--eve "$log.eve.json")
 	[ "$eve_on" = 1 ] || eve=()
 	start_in node "$log.out" "$bulkheadd" --bridge "$BR" --queues "$q" \
-		--policy "$here/$pol" --sets "$sets" "${eve[@]}"
+		--policy "$here/$pol" --sets "$sets" --control "$log.sock" "${eve[@]}"
 	ENGPID=$LASTPID
 	if ! wait_line "$log.out.err" '^bulkheadd: enforcing on ' "$ENGPID" 60; then
 		NOTES="not run: bulkheadd not ready: $(head -3 "$log.out.err" | oneline)"

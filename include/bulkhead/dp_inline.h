@@ -159,6 +159,12 @@ int dp_rules_install(const struct dp_rules_config *c, char *err, size_t errlen);
 /* Point the fast path at generation @c->generation (a new policy). */
 int dp_rules_set_generation(const struct dp_rules_config *c, char *err, size_t errlen);
 
+/* Packets that reached the NFQUEUE rule since it was installed (both
+ * families): with the kernel's queue counters, those passed uninspected
+ * (fail-open) can be told. Runs iptables-save; 0 or -errno with @err. */
+int dp_rules_queue_packets(const struct dp_rules_config *c, uint64_t *ret, char *err,
+			   size_t errlen);
+
 /* The bridge sysctls bridged IP traffic needs to reach iptables: returns 0
  * when set, else -ENOENT (br_netfilter absent) or -EPERM (a setting is 0)
  * with @err explaining; with @fix, sets them first. */

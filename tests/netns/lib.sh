@@ -208,6 +208,13 @@ bh_start() { # tag arg...
 	BHD_LOG=$TMP/$tag.log
 	BHD_EVE=$TMP/$tag.eve
 	: >"$BHD_LOG"   # before the background job opens it: polled at once
+	# A control socket of its own, unless the test names one: tests run
+	# side by side, and the default path is the node's.
+	BHD_CTL=$TMP/$tag.sock
+	case " $* " in
+	*" --control "*) ;;
+	*) set -- --control "$BHD_CTL" "$@" ;;
+	esac
 	ip netns exec "$SW" "$BHD" --bridge "$BR" --eve "$BHD_EVE" "$@" >"$BHD_LOG" 2>&1 &
 	BHD_PID=$!
 	PIDS+=("$BHD_PID")
