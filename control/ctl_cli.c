@@ -508,10 +508,11 @@ out:
 static int files_args(const struct cli *cl, json_t **ret)
 {
 	json_t *args = json_object(), *files = json_array();
+	size_t total = 0;
 	int r = -ENOMEM;
 
 	if (!args || !files || json_object_set(args, "files", files) < 0)
-		goto nomem;
+		goto out;
 	for (int i = 0; i < cl->nargs; i++) {
 		const char *path = cl->args[i], *name = path, *slash;
 		char label[CTL_FILE_NAME_MAX + 1];
@@ -522,6 +523,14 @@ static int files_args(const struct cli *cl, json_t **ret)
 		r = read_text(path, &text, &len);
 		if (r < 0)
 			goto out;
+		total += len;
+		if (total > CTL_FRAME_MAX) {
+			fprintf(stderr, "bulkhead: %s: the files add up to more than the protocol's %u MiB\n",
+				cl->cmd, CTL_FRAME_MAX >> 20);
+			free(text);
+			r = -E2BIG;
+			goto out;
+		}
 		if (!strcmp(path, "-"))
 			name = "stdin";
 		/* The name only labels messages: a long path is cut to its file,
@@ -546,9 +555,6 @@ static int files_args(const struct cli *cl, json_t **ret)
 	*ret = args;
 	args = NULL;
 	r = 0;
-	goto out;
-nomem:
-	r = -ENOMEM;
 out:
 	json_decref(files);
 	json_decref(args);
@@ -565,8 +571,8 @@ static int set_bool(json_t *o, const char *key, bool v)
 /* policy apply, policy diff, workloads add, workloads rm: the change. */
 static int run_change(struct cli *cl, struct conn *c, enum ctl_op op, bool dry_run)
 {
-	json_t *args = NULL, *res = NULL, *ping = NULL, *names;
-	long long ping_id, id, prev = -1;
+	json_t *args = NULL, *res = NULL, *names;
+	long long id, prev = -1;
 	int r;
 
 	if (op == CTL_OP_WORKLOADS_REMOVE) {
@@ -598,23 +604,16 @@ static int run_change(struct cli *cl, struct conn *c, enum ctl_op op, bool dry_r
 		r = -ENOMEM;
 		goto out;
 	}
-	/* The generation before, for "(was M)": answered in order, so the
-	 * ping's is the one the change replaces (barring another client). */
-	r = send_request(c, CTL_OP_PING, NULL, &ping_id);
-	if (r < 0)
-		goto out;
 	r = send_request(c, op, args, &id);
 	args = NULL;
 	if (r < 0)
 		goto out;
-	r = read_reply(c, CTL_OP_PING, ping_id, &ping);
-	if (r != 0)
-		goto out;
 	r = read_reply(c, op, id, &res);
 	if (r != 0)
 		goto out;
+	/* The generation the change replaced, for "(was M)". */
 	if (!jint_member(res, "previous_generation", &prev))
-		(void)jint_member(ping, "generation", &prev);
+		(void)jint_member(res, "generation", &prev);
 	if (cl->json)
 		print_json(res);
 	else
@@ -622,7 +621,6 @@ static int run_change(struct cli *cl, struct conn *c, enum ctl_op op, bool dry_r
 out:
 	json_decref(args);
 	json_decref(res);
-	json_decref(ping);
 	return r;
 }
 
@@ -1117,7 +1115,9 @@ int ctl_cli_main(int argc, char **argv)
 
 		for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
 			known |= !strcmp(commands[k].word, word);
-		if (!known)
+		if (!strcmp(word, "replay"))
+			usage_error("replay takes no global options: bulkhead replay [OPTIONS] PCAP...");
+		else if (!known)
 			usage_error("unknown command '%s'", word);
 		else if (sub)
 			fprintf(stderr, "bulkhead: %s: unknown sub-command '%s'\n", word, sub);

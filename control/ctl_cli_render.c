@@ -283,7 +283,8 @@ void ctl_cli_print_change(FILE *out, FILE *err, const json_t *result, long long 
 	ctl_buf_free(&b);
 	if (json_is_array(jget(result, "warnings")))
 		json_array_foreach (jget(result, "warnings"), i, w) {
-			fputs("bulkhead: warning: ", err);
+			/* "FILE:LINE:COL: warning: ..." as the compiler wrote it */
+			fputs("bulkhead: ", err);
 			fput_clean(err, json_string_value(w));
 			fputc('\n', err);
 		}

@@ -377,7 +377,7 @@ static int commit(struct ctl_node *n, struct cand *c, const char *source, bool d
 {
 	bool changed = false;
 	json_t *diff = ctl_docset_diff(&n->docs, &c->docs, &changed);
-	unsigned next = n->generation + 1;
+	unsigned next = n->generation + 1, prev = n->generation;
 	double ms = c->compile_ms;
 	size_t ndocs = c->docs.n;
 	char err[768];
@@ -416,8 +416,9 @@ static int commit(struct ctl_node *n, struct cand *c, const char *source, bool d
 		logf_(n, "bulkheadd: policy generation %u in force (%zu documents, compiled in %.1f ms)",
 		      n->generation, n->docs.n, n->compile_ms);
 	}
-	*ret = json_pack("{s:I, s:b, s:b, s:f, s:I, s:O, s:O}", "generation",
-			 (json_int_t)n->generation, "dry_run", dry_run, "changed", changed,
+	*ret = json_pack("{s:I, s:I, s:b, s:b, s:f, s:I, s:O, s:O}", "generation",
+			 (json_int_t)n->generation, "previous_generation", (json_int_t)prev,
+			 "dry_run", dry_run, "changed", changed,
 			 "compile_ms", ms, "documents", (json_int_t)ndocs,
 			 "warnings", warnings, "diff", diff);
 	if (!*ret) {

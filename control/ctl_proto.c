@@ -97,7 +97,9 @@ void ctl_frame_rx_free(struct ctl_frame_rx *rx)
 	rx->max = max;
 }
 
-static int rx_reserve(struct ctl_frame_rx *rx, size_t extra)
+/* Room for @extra more bytes; growth doubles, but not past @upto (where
+ * the frame being received ends), so a 64 MiB frame costs 64 MiB. */
+static int rx_reserve(struct ctl_frame_rx *rx, size_t extra, size_t upto)
 {
 	size_t need, ncap;
 	char *nb;
@@ -110,6 +112,8 @@ static int rx_reserve(struct ctl_frame_rx *rx, size_t extra)
 	ncap = rx->cap ? rx->cap : 256;
 	while (ncap < need)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
+	if (ncap > upto)
+		ncap = upto > need ? upto : need;
 	nb = realloc(rx->buf, ncap);
 	if (!nb)
 		return -ENOMEM;
@@ -118,9 +122,9 @@ static int rx_reserve(struct ctl_frame_rx *rx, size_t extra)
 	return 0;
 }
 
-static int rx_append(struct ctl_frame_rx *rx, const char *p, size_t k)
+static int rx_append(struct ctl_frame_rx *rx, const char *p, size_t k, size_t upto)
 {
-	int r = rx_reserve(rx, k);
+	int r = rx_reserve(rx, k, upto);
 
 	if (r < 0)
 		return r;
@@ -153,7 +157,7 @@ int ctl_frame_rx_push(struct ctl_frame_rx *rx, const void *data, size_t n)
 		}
 		if (have < 4) {
 			k = n < 4 - have ? n : 4 - have;
-			r = rx_append(rx, p, k);
+			r = rx_append(rx, p, k, SIZE_MAX);
 			if (r < 0)
 				return r;
 			p += k;
@@ -175,7 +179,7 @@ int ctl_frame_rx_push(struct ctl_frame_rx *rx, const void *data, size_t n)
 		if (k > n)
 			k = n;
 		/* Grows with what arrives, not with what the header promises. */
-		r = rx_append(rx, p, k);
+		r = rx_append(rx, p, k, rx->tail + 4 + (size_t)flen);
 		if (r < 0)
 			return r;
 		p += k;

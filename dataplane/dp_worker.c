@@ -304,6 +304,33 @@ static void l7_anomaly(void *ctx, void *cookie, const char *event)
 	w->ev(w->ev_ctx, w->id, &ev);
 }
 
+/* An end of @f by workload name, else address. */
+static const char *end_name(const struct dp_flow *f, const struct bh_workload_ref *wl,
+			    unsigned side, char *buf)
+{
+	const struct dp_flow_key *k = &f->key;
+	const union bh_addr *a = (side == 0) == f->client_is_a ? &k->a : &k->b;
+
+	if (wl)
+		return wl->name;
+	if (k->family == AF_INET)
+		return inet_ntop(AF_INET, &a->w[3], buf, INET6_ADDRSTRLEN);
+	return inet_ntop(AF_INET6, a->b, buf, INET6_ADDRSTRLEN);
+}
+
+static void count_edge(struct dp_worker *w, const struct dp_flow *f, unsigned action)
+{
+	const struct bh_workload_ref *c, *s;
+	char cb[INET6_ADDRSTRLEN], sb[INET6_ADDRSTRLEN];
+	const char *cn, *sn;
+
+	dpi_flow_workloads(f->l7, &c, &s);
+	cn = end_name(f, c, 0, cb);
+	sn = end_name(f, s, 1, sb);
+	dp_edges_add(w->edges, cn ? cn : "?", sn ? sn : "?", f->key.proto,
+		     f->client_is_a ? f->key.pb : f->key.pa, action, f->start_us);
+}
+
 /* A decision after the flow opened: DENY drops the packet at hand and
  * every later one (the flow is reset). */
 static void l7_verdict(void *ctx, void *cookie, const struct bh_verdict *v)
@@ -314,6 +341,8 @@ static void l7_verdict(void *ctx, void *cookie, const struct bh_verdict *v)
 	if (v->action == BH_ACT_DENY && !f->denied) {
 		f->denied = true;
 		w->st.flows_reset++;
+		if (w->edges) /* allowed at L4, denied now: the edge saw a denial */
+			count_edge(w, f, BH_ACT_DENY);
 	}
 }
 
@@ -523,33 +552,6 @@ static const struct bh_verdict *port_first(struct dp_worker *w, struct dp_flow *
 	if (v)
 		w->st.pkts_spoofed++;
 	return v;
-}
-
-/* An end of @f by workload name, else address. */
-static const char *end_name(const struct dp_flow *f, const struct bh_workload_ref *wl,
-			    unsigned side, char *buf)
-{
-	const struct dp_flow_key *k = &f->key;
-	const union bh_addr *a = (side == 0) == f->client_is_a ? &k->a : &k->b;
-
-	if (wl)
-		return wl->name;
-	if (k->family == AF_INET)
-		return inet_ntop(AF_INET, &a->w[3], buf, INET6_ADDRSTRLEN);
-	return inet_ntop(AF_INET6, a->b, buf, INET6_ADDRSTRLEN);
-}
-
-static void count_edge(struct dp_worker *w, const struct dp_flow *f, unsigned action)
-{
-	const struct bh_workload_ref *c, *s;
-	char cb[INET6_ADDRSTRLEN], sb[INET6_ADDRSTRLEN];
-	const char *cn, *sn;
-
-	dpi_flow_workloads(f->l7, &c, &s);
-	cn = end_name(f, c, 0, cb);
-	sn = end_name(f, s, 1, sb);
-	dp_edges_add(w->edges, cn ? cn : "?", sn ? sn : "?", f->key.proto,
-		     f->client_is_a ? f->key.pb : f->key.pa, action, f->start_us);
 }
 
 /* The policy's L3/L4 decision, at the flow's first packet @p (direction

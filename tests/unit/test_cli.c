@@ -8,7 +8,7 @@
  * with details, --json), workloads, flows with 0 and 2 rows (aligned, no
  * trailing spaces, fields missing or mistyped), stats, events (a dropped
  * frame, the end frame, --json lines, a reader that goes away), graph (DOT
- * and its colours), and the errors: no daemon, usage, a reply that is not
+ * and its colours, read by Graphviz where it is installed), and the errors: no daemon, usage, a reply that is not
  * one, a frame over the limit.
  */
 #include <fcntl.h>
@@ -379,13 +379,13 @@ static void write_file(const char *path, const char *text)
 static void test_policy_apply(void)
 {
 	static const char changed[] =
-		"{\"generation\":4,\"dry_run\":false,\"changed\":true,\"compile_ms\":12.5,"
-		"\"documents\":9,\"warnings\":[\"shop.yaml:4:1: rule 'x' allows nothing\"],"
+		"{\"generation\":4,\"previous_generation\":3,\"dry_run\":false,\"changed\":true,\"compile_ms\":12.5,"
+		"\"documents\":9,\"warnings\":[\"shop.yaml:4:1: warning: rule 'x' allows nothing\"],"
 		"\"diff\":{\"added\":[{\"kind\":\"WorkloadPolicy\",\"name\":\"api\"}],"
 		"\"removed\":[{\"kind\":\"Workload\",\"name\":\"old\"}],"
 		"\"changed\":[{\"kind\":\"WorkloadPolicy\",\"name\":\"db\",\"diff\":"
 		"\"--- running\\n+++ new\\n@@ -1 +1 @@\\n-port: 1\\n+port: 2\\n\"}]}}";
-	const struct canned steps[] = {{.op = "ping", .result = PING_RESULT}, {.op = "policy.apply", .result = changed}};
+	const struct canned steps[] = {{.op = "policy.apply", .result = changed}};
 	char file[128], file2[128];
 	struct srv s;
 	struct run r;
@@ -396,7 +396,7 @@ static void test_policy_apply(void)
 	write_file(file, "kind: Workload\nname: web\n");
 	write_file(file2, "kind: WorkloadPolicy\n");
 
-	r = run(&s, steps, 2, (const char *const[]){"policy", "apply", file, file2, NULL});
+	r = run(&s, steps, 1, (const char *const[]){"policy", "apply", file, file2, NULL});
 	EXPECT(r, r.status == 0);
 	EXPECT(r, !strncmp(r.out, "generation 4 in force (was 3)", 29));
 	EXPECT(r, strstr(r.out, ", 9 documents, compiled in 12.5 ms\n") != NULL);
@@ -404,24 +404,24 @@ static void test_policy_apply(void)
 				"removed  Workload old\n"
 				"changed  WorkloadPolicy db\n"
 				"--- running\n+++ new\n@@ -1 +1 @@\n-port: 1\n+port: 2\n") != NULL);
-	EXPECT(r, !strcmp(r.err, "bulkhead: warning: shop.yaml:4:1: rule 'x' allows nothing\n"));
+	EXPECT(r, !strcmp(r.err, "bulkhead: shop.yaml:4:1: warning: rule 'x' allows nothing\n"));
 	EXPECT(r, tidy(r.out));
 	/* What was sent: both files, whole, named as given; not a dry run. */
-	CHECK_EQ(s.nreq, 2);
-	CHECK(!strcmp(s.ops[0], "ping") && !strcmp(s.ops[1], "policy.apply"));
-	files = json_object_get(s.args[1], "files");
+	CHECK_EQ(s.nreq, 1);
+	CHECK(!strcmp(s.ops[0], "policy.apply"));
+	files = json_object_get(s.args[0], "files");
 	CHECK_EQ(json_array_size(files), 2);
 	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(files, 0), "name")), file));
 	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(files, 0), "text")),
 		      "kind: Workload\nname: web\n"));
 	CHECK(!strcmp(json_string_value(json_object_get(json_array_get(files, 1), "text")),
 		      "kind: WorkloadPolicy\n"));
-	CHECK(json_is_false(json_object_get(s.args[1], "dry_run")));
+	CHECK(json_is_false(json_object_get(s.args[0], "dry_run")));
 	CHECK_EQ(s.refused, 0);
 	run_free(&r, &s);
 
 	/* --json: the result, as it came, and nothing else. */
-	r = run(&s, steps, 2, (const char *const[]){"policy", "apply", file, "--json", NULL});
+	r = run(&s, steps, 1, (const char *const[]){"policy", "apply", file, "--json", NULL});
 	{
 		json_t *got = json_loads(r.out, 0, NULL), *want = json_loads(changed, 0, NULL);
 
@@ -435,12 +435,10 @@ static void test_policy_apply(void)
 static void test_policy_nochange(void)
 {
 	const struct canned same[] = {
-		{.op = "ping", .result = PING_RESULT},
 		{.op = "policy.apply", .result = "{\"generation\":4,\"dry_run\":false,\"changed\":false,\"warnings\":[],"
 				 "\"diff\":{\"added\":[],\"removed\":[],\"changed\":[]}}"},
 	};
 	const struct canned dry[] = {
-		{.op = "ping", .result = PING_RESULT},
 		{.op = "policy.apply", .result = "{\"generation\":4,\"dry_run\":true,\"changed\":true,"
 				 "\"diff\":{\"added\":[{\"kind\":\"Workload\",\"name\":\"n\"}]}}"},
 	};
@@ -450,26 +448,25 @@ static void test_policy_nochange(void)
 
 	snprintf(file, sizeof(file), "%s/shop.yaml", dir);
 	write_file(file, "kind: Workload\n");
-	r = run(&s, same, 2, (const char *const[]){"policy", "apply", file, NULL});
+	r = run(&s, same, 1, (const char *const[]){"policy", "apply", file, NULL});
 	EXPECT(r, r.status == 0 && !strcmp(r.out, "no change (generation 4)\n") && !*r.err);
 	run_free(&r, &s);
 
 	/* policy diff = apply --dry-run. */
-	r = run(&s, dry, 2, (const char *const[]){"policy", "diff", file, NULL});
+	r = run(&s, dry, 1, (const char *const[]){"policy", "diff", file, NULL});
 	EXPECT(r, r.status == 0 &&
 			  !strcmp(r.out, "dry run: generation stays 4\nadded    Workload n\n"));
-	CHECK(s.nreq == 2 && json_is_true(json_object_get(s.args[1], "dry_run")));
+	CHECK(s.nreq == 1 && json_is_true(json_object_get(s.args[0], "dry_run")));
 	run_free(&r, &s);
-	r = run(&s, dry, 2, (const char *const[]){"--json", "policy", "apply", "--dry-run", file, NULL});
+	r = run(&s, dry, 1, (const char *const[]){"--json", "policy", "apply", "--dry-run", file, NULL});
 	EXPECT(r, r.status == 0 && r.out[0] == '{');
-	CHECK(s.nreq == 2 && json_is_true(json_object_get(s.args[1], "dry_run")));
+	CHECK(s.nreq == 1 && json_is_true(json_object_get(s.args[0], "dry_run")));
 	run_free(&r, &s);
 }
 
 static void test_policy_refused(void)
 {
 	const struct canned steps[] = {
-		{.op = "ping", .result = PING_RESULT},
 		{.op = "policy.apply", .code = "invalid-policy", .message = "2 errors in the documents",
 		 .details = "[\"shop.yaml:3:5: unknown key 'prot'\",\"shop.yaml:9:1: no such workload\"]"},
 	};
@@ -479,7 +476,7 @@ static void test_policy_refused(void)
 
 	snprintf(file, sizeof(file), "%s/shop.yaml", dir);
 	write_file(file, "kind: Workload\n");
-	r = run(&s, steps, 2, (const char *const[]){"policy", "apply", file, NULL});
+	r = run(&s, steps, 1, (const char *const[]){"policy", "apply", file, NULL});
 	EXPECT(r, r.status == 1 && !*r.out);
 	EXPECT(r, !strcmp(r.err, "bulkhead: policy.apply: 2 errors in the documents\n"
 				 "shop.yaml:3:5: unknown key 'prot'\n"
@@ -488,14 +485,14 @@ static void test_policy_refused(void)
 
 	/* A file that is not there: nothing is sent. */
 	snprintf(file, sizeof(file), "%s/missing.yaml", dir);
-	r = run(&s, steps, 2, (const char *const[]){"policy", "apply", file, NULL});
+	r = run(&s, steps, 1, (const char *const[]){"policy", "apply", file, NULL});
 	EXPECT(r, r.status == 2 && strstr(r.err, "missing.yaml: No such file") && s.nreq == 0);
 	run_free(&r, &s);
 
 	/* Binary junk is not a policy. */
 	snprintf(file, sizeof(file), "%s/junk.bin", dir);
 	write_file(file, "\xff\xfe\x01");
-	r = run(&s, steps, 2, (const char *const[]){"policy", "apply", file, NULL});
+	r = run(&s, steps, 1, (const char *const[]){"policy", "apply", file, NULL});
 	EXPECT(r, r.status == 2 && strstr(r.err, "not UTF-8 text") && s.nreq == 0);
 	run_free(&r, &s);
 }
@@ -508,8 +505,7 @@ static void test_workloads(void)
 		"\"addresses\":[\"10.0.0.2\",\"fd00::2\"],\"interface\":\"veth1\"},"
 		"{\"name\":\"db-long-name\",\"labels\":{},\"addresses\":[],\"interface\":null}]}"}};
 	const struct canned rm[] = {
-		{.op = "ping", .result = PING_RESULT},
-		{.op = "workloads.remove", .result = "{\"generation\":4,\"dry_run\":false,\"changed\":true,"
+		{.op = "workloads.remove", .result = "{\"generation\":4,\"previous_generation\":3,\"dry_run\":false,\"changed\":true,"
 				     "\"diff\":{\"removed\":[{\"kind\":\"Workload\",\"name\":\"db\"}]}}"},
 	};
 	struct srv s;
@@ -524,10 +520,10 @@ static void test_workloads(void)
 					 "api           10.0.0.2,fd00::2  veth1      app=shop,tier=api\n"
 					 "db-long-name  -                 -          -\n"));
 	run_free(&r, &s);
-	r = run(&s, rm, 2, (const char *const[]){"workloads", "rm", "db", "--dry-run", NULL});
+	r = run(&s, rm, 1, (const char *const[]){"workloads", "rm", "db", "--dry-run", NULL});
 	EXPECT(r, r.status == 0 && !strncmp(r.out, "generation 4 in force (was 3)\n", 30));
-	CHECK(s.nreq == 2 && json_is_true(json_object_get(s.args[1], "dry_run")) &&
-	      !strcmp(json_string_value(json_array_get(json_object_get(s.args[1], "names"), 0)),
+	CHECK(s.nreq == 1 && json_is_true(json_object_get(s.args[0], "dry_run")) &&
+	      !strcmp(json_string_value(json_array_get(json_object_get(s.args[0], "names"), 0)),
 		      "db"));
 	run_free(&r, &s);
 }
@@ -746,6 +742,18 @@ static void test_graph(void)
 	EXPECT(r, strstr(r.out, "\t\"10.0.0.9\" [shape=ellipse];\n") &&
 			  strstr(r.out, "\t\"api\";\n"));
 	EXPECT(r, r.out[strlen(r.out) - 2] == '}');
+	/* Graphviz itself reads it, where it is installed. */
+	if (access("/usr/bin/dot", X_OK) == 0) {
+		FILE *dot = popen("/usr/bin/dot -Tplain >/dev/null 2>&1", "w");
+		int st;
+
+		CHECK(dot != NULL);
+		if (dot) {
+			fputs(r.out, dot);
+			st = pclose(dot);
+			EXPECT(r, st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
+	}
 	run_free(&r, &s);
 
 	r = run(&s, empty, 1, (const char *const[]){"graph", NULL});

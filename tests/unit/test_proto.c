@@ -278,6 +278,8 @@ static void test_large_frame(void)
 
 		CHECK_EQ(ctl_frame_rx_push(&rx, buf + off, k), 0);
 	}
+	/* Doubling stops where the frame ends. */
+	CHECK_EQ(rx.cap, body + 4);
 	CHECK_EQ(ctl_frame_rx_next(&rx, &m, &len), CTL_RX_FRAME);
 	CHECK(len == body && m[0] == 'y' && m[body - 1] == 'y');
 	CHECK_EQ(ctl_frame_rx_next(&rx, &m, &len), CTL_RX_NONE);
