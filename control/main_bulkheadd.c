@@ -415,6 +415,25 @@ static void print_msg(void *ctx, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+/* The fast path's marks that must not match generation @gen (@any: none
+ * may match, at start). A failure is reported; the swap goes on (the
+ * marks of 256 generations ago are the only ones at stake). */
+static void clear_marks(struct bhd *d, unsigned gen, bool any)
+{
+	uint64_t n = 0;
+	char err[256];
+
+	if (!d->o.fast_path)
+		return;
+	if (dp_ct_clear_offload(gen, any, &n, err, sizeof(err)) < 0)
+		fprintf(stderr, "bulkheadd: fast path: clearing old conntrack marks: %s\n", err);
+	else if (n)
+		fprintf(stderr, "bulkheadd: fast path: %llu connection%s offloaded by %s back to "
+				"inspection\n",
+			(unsigned long long)n, n == 1 ? "" : "s",
+			any ? "an earlier run" : "a policy 256 generations old");
+}
+
 /* ctl_node_swap_fn: the data path takes @p as generation @gen. */
 static int swap_policy(void *ctx, const struct dpi_policy *p, unsigned gen)
 {
@@ -424,6 +443,7 @@ static int swap_policy(void *ctx, const struct dpi_policy *p, unsigned gen)
 
 	if (dpi_policy_sig_sets(p) & DPI_SETS_BUILTIN & ~d->sig_sets)
 		return -ENOTSUP;
+	clear_marks(d, gen, false);
 	r = dp_inline_set_policy(d->dp, p, gen);
 	if (r < 0) {
 		d->apply_errors++;
@@ -683,6 +703,8 @@ static int setup(struct bhd *d, struct ctl_dropped_stream **dropped)
 		fprintf(stderr, "bulkheadd: worker threads: %s\n", strerror(-r));
 		return EXIT_RUNTIME;
 	}
+	/* Connections an earlier run offloaded are unknown here. */
+	clear_marks(d, 0, true);
 	d->rc.bridges = d->o.bridges;
 	d->rc.nbridges = d->o.nbridges;
 	d->rc.queue_base = (uint16_t)d->o.queue_base;

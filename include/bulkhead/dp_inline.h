@@ -159,6 +159,16 @@ int dp_rules_install(const struct dp_rules_config *c, char *err, size_t errlen);
 /* Point the fast path at generation @c->generation (a new policy). */
 int dp_rules_set_generation(const struct dp_rules_config *c, char *err, size_t errlen);
 
+/*
+ * Conntrack: remove the offload mark from connections marked with
+ * @generation's 8 bits (before that generation takes over the fast path:
+ * they were offloaded 256·k generations earlier), or with @any from every
+ * offloaded connection (at start). Their next packet comes back to user
+ * space. *@ret_cleared: how many. 0 or -errno with @err.
+ */
+int dp_ct_clear_offload(unsigned generation, bool any, uint64_t *ret_cleared, char *err,
+			size_t errlen);
+
 /* Packets that reached the NFQUEUE rule since it was installed (both
  * families): with the kernel's queue counters, those passed uninspected
  * (fail-open) can be told. Runs iptables-save; 0 or -errno with @err. */
