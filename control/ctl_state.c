@@ -601,46 +601,38 @@ out:
 	return r;
 }
 
-int ctl_state_load(const char *dir, struct ctl_docset *ret, uint64_t *ret_generation,
-		   uint64_t *ret_applied_us, char *err, size_t errlen)
+int ctl_state_parse(const char *name, const char *buf, size_t len, struct ctl_docset *ret,
+		    uint64_t *ret_generation, uint64_t *ret_applied_us, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "format",	"version",  "generation",
 					    "applied_at", "checksum", "documents", NULL };
+	const char *path = name ? name : "<buffer>";
 	const json_t *v, *docs;
 	const char *s, *unknown = NULL;
-	char path[PATH_BUF], sum[32], *buf = NULL;
 	uint64_t generation, applied;
 	json_t *root = NULL;
 	json_error_t je;
 	json_int_t ver;
-	size_t len = 0;
+	char sum[32];
 	int r;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/" CTL_STATE_FILE, dir) >= sizeof(path)) {
-		say(err, errlen, "%s: the path is too long", dir);
-		return -ENAMETOOLONG;
+	if (len > CTL_STATE_MAX_SIZE) {
+		say(err, errlen, "%s: %zu bytes, more than the limit of %u MiB", path, len,
+		    CTL_STATE_MAX_SIZE >> 20);
+		return -EFBIG;
 	}
-	r = read_state(path, &buf, &len, err, errlen);
-	if (r < 0)
-		return r;
-	if (!len) {
-		r = corrupt(err, errlen, path, "empty file");
-		goto out;
-	}
-	if (buf[len - 1] != '\n') {
-		r = corrupt(err, errlen, path, "truncated: the file does not end in a newline");
-		goto out;
-	}
+	if (!len)
+		return corrupt(err, errlen, path, "empty file");
+	if (buf[len - 1] != '\n')
+		return corrupt(err, errlen, path, "truncated: the file does not end in a newline");
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
 	if (!root) {
 		if (json_error_code(&je) == json_error_out_of_memory) {
 			say(err, errlen, "%s: out of memory", path);
-			r = -ENOMEM;
-		} else {
-			r = corrupt(err, errlen, path, "line %d column %d: invalid JSON: %s", je.line,
-				    je.column, je.text);
+			return -ENOMEM;
 		}
-		goto out;
+		return corrupt(err, errlen, path, "line %d column %d: invalid JSON: %s", je.line,
+			       je.column, je.text);
 	}
 	r = -EBADMSG;
 	if (!json_is_object(root)) {
@@ -721,6 +713,24 @@ int ctl_state_load(const char *dir, struct ctl_docset *ret, uint64_t *ret_genera
 		*ret_applied_us = applied;
 out:
 	json_decref(root);
+	return r;
+}
+
+int ctl_state_load(const char *dir, struct ctl_docset *ret, uint64_t *ret_generation,
+		   uint64_t *ret_applied_us, char *err, size_t errlen)
+{
+	char path[PATH_BUF], *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/" CTL_STATE_FILE, dir) >= sizeof(path)) {
+		say(err, errlen, "%s: the path is too long", dir);
+		return -ENAMETOOLONG;
+	}
+	r = read_state(path, &buf, &len, err, errlen);
+	if (r < 0)
+		return r;
+	r = ctl_state_parse(path, buf, len, ret, ret_generation, ret_applied_us, err, errlen);
 	free(buf);
 	return r;
 }

@@ -68,6 +68,20 @@ int ctl_state_save(const char *dir, const struct ctl_docset *s, uint64_t generat
 int ctl_state_load(const char *dir, struct ctl_docset *ret, uint64_t *ret_generation,
 		   uint64_t *ret_applied_us, char *err, size_t errlen);
 
+/*
+ * What ctl_state_load() does with the bytes it read: parse the @len bytes
+ * at @buf (need not be NUL-terminated; only read during the call) as the
+ * text of a state file. @name stands for the file in messages ("PATH: ..."
+ * above); NULL is "<buffer>". Returns 0 with *@ret (a new set:
+ * ctl_docset_free() it), *@ret_generation and *@ret_applied_us (either may
+ * be NULL) set; -EBADMSG when the text is not a state file this writes,
+ * -EFBIG past CTL_STATE_MAX_SIZE, -ENOMEM; each with the reason in @err
+ * (@errlen bytes, may be 0), as ctl_state_load() words it. The
+ * out-parameters are untouched on failure. Thread-safe.
+ */
+int ctl_state_parse(const char *name, const char *buf, size_t len, struct ctl_docset *ret,
+		    uint64_t *ret_generation, uint64_t *ret_applied_us, char *err, size_t errlen);
+
 /* CRC-32C (Castagnoli) of @len bytes at @buf, continuing @crc (0 to start):
  * ctl_state_crc32c(0, "123456789", 9) is 0xe3069283. Thread-safe. */
 uint32_t ctl_state_crc32c(uint32_t crc, const void *buf, size_t len);
