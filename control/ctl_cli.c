@@ -231,8 +231,7 @@ static int send_all(struct conn *c, const char *p, size_t n)
 				fprintf(stderr, "bulkhead: %s: the daemon takes no more input (timed out)\n",
 					c->path);
 			else if (errno == EPIPE || errno == ECONNRESET)
-				fprintf(stderr, "bulkhead: %s: the daemon closed the connection\n",
-					c->path);
+				return -EPIPE; /* the caller reads why, if it was said */
 			else
 				fprintf(stderr, "bulkhead: %s: send: %s\n", c->path, strerror(errno));
 			return -EIO;
@@ -242,6 +241,9 @@ static int send_all(struct conn *c, const char *p, size_t n)
 	}
 	return 0;
 }
+
+static int read_frame(struct conn *c, json_t **ret);
+static void print_error(enum ctl_op op, const json_t *error);
 
 /* Sends {"v":1,"id":N,"op":OP,"args":ARGS} (@args stolen, may be NULL);
  * the id in *@ret_id. */
@@ -272,6 +274,20 @@ static int send_request(struct conn *c, enum ctl_op op, json_t *args, long long 
 	r = send_all(c, frame, len);
 	if (r == 0)
 		*ret_id = c->next_id++;
+	if (r == -EPIPE) {
+		/* The daemon closed first: it may have said why (a peer it
+		 * doesn't serve gets one error reply, then the close). */
+		json_t *f = NULL, *ok;
+
+		if (read_frame(c, &f) > 0 && (ok = json_object_get(f, "ok")) && json_is_false(ok)) {
+			print_error(op, json_object_get(f, "error"));
+			r = EXIT_REFUSED;
+		} else {
+			fprintf(stderr, "bulkhead: %s: the daemon closed the connection\n", c->path);
+			r = -EIO;
+		}
+		json_decref(f);
+	}
 out:
 	json_decref(args);
 	json_decref(req);
@@ -386,6 +402,13 @@ static int read_reply(struct conn *c, enum ctl_op op, long long id, json_t **ret
 		return r;
 	v = json_object_get(frame, "v");
 	ok = json_object_get(frame, "ok");
+	if (json_is_false(ok) && json_is_null(json_object_get(frame, "id"))) {
+		/* Refused before the request was read (not served, a bad
+		 * frame): the error is ours all the same. */
+		print_error(op, json_object_get(frame, "error"));
+		r = EXIT_REFUSED;
+		goto out;
+	}
 	if (!json_is_integer(v) || json_integer_value(v) != CTL_PROTO_VERSION ||
 	    !json_is_boolean(ok) || !id_is(frame, id)) {
 		fprintf(stderr, "bulkhead: %s: the daemon's answer is not a reply to request %lld\n",
@@ -412,7 +435,7 @@ static int call(struct conn *c, enum ctl_op op, json_t *args, json_t **ret)
 	long long id;
 	int r = send_request(c, op, args, &id);
 
-	if (r < 0)
+	if (r != 0)
 		return r;
 	return read_reply(c, op, id, ret);
 }
@@ -606,7 +629,7 @@ static int run_change(struct cli *cl, struct conn *c, enum ctl_op op, bool dry_r
 	}
 	r = send_request(c, op, args, &id);
 	args = NULL;
-	if (r < 0)
+	if (r != 0)
 		goto out;
 	r = read_reply(c, op, id, &res);
 	if (r != 0)
@@ -743,7 +766,7 @@ static int run_events(struct cli *cl, struct conn *c)
 	}
 	r = send_request(c, CTL_OP_EVENTS_SUBSCRIBE, args, &id);
 	args = NULL;
-	if (r < 0)
+	if (r != 0)
 		goto out;
 	r = read_reply(c, CTL_OP_EVENTS_SUBSCRIBE, id, &res);
 	if (r != 0)

@@ -390,25 +390,26 @@ static int commit(struct ctl_node *n, struct cand *c, const char *source, bool d
 	}
 	if (n->closed)
 		changed = true; /* anything applied lifts the closed state */
+	if (n->swap && (r = n->swap(n->swap_ctx, c->policy, next, true)) < 0) {
+		set_err(e, "invalid-policy", NULL,
+			"the policy denies on signature sets this bulkheadd did not load "
+			"(restart it with --sets naming them); nothing changed");
+		goto out;
+	}
 	if (!dry_run && changed) {
 		r = persist(n, &c->docs, next, err, sizeof(err));
 		if (r < 0) {
 			set_err(e, "internal", NULL, "state not saved, nothing changed: %s", err);
 			goto out;
 		}
-		r = n->swap ? n->swap(n->swap_ctx, c->policy, next) : 0;
+		r = n->swap ? n->swap(n->swap_ctx, c->policy, next, false) : 0;
 		if (r < 0) {
 			/* The data path kept the old policy: so does the state. */
 			if (persist(n, &n->docs, n->generation, err, sizeof(err)) < 0)
 				logf_(n, "bulkheadd: restoring the state after a failed swap: %s",
 				      err);
-			if (r == -ENOTSUP)
-				set_err(e, "invalid-policy", NULL,
-					"the policy denies on signature sets this bulkheadd did not "
-					"load (restart it with --sets naming them); nothing changed");
-			else
-				set_err(e, "internal", NULL, "switching policy: %s; nothing changed",
-					strerror(-r));
+			set_err(e, "internal", NULL, "switching policy: %s; nothing changed",
+				strerror(-r));
 			goto out;
 		}
 		n->generation = next;

@@ -21,8 +21,11 @@
 struct ctl_node;
 
 /* Put @p in force as generation @generation on the data path; returns 0
- * or -errno (then the node keeps the old one). */
-typedef int (*ctl_node_swap_fn)(void *ctx, const struct dpi_policy *p, unsigned generation);
+ * or -errno (then the node keeps the old one). With @check_only, only say
+ * whether it could (-ENOTSUP: it denies on signature sets not loaded),
+ * before anything is persisted. */
+typedef int (*ctl_node_swap_fn)(void *ctx, const struct dpi_policy *p, unsigned generation,
+				bool check_only);
 
 /* Messages for the operator (the daemon's stderr). */
 typedef void (*ctl_node_log_fn)(void *ctx, const char *msg);

@@ -435,7 +435,7 @@ static void clear_marks(struct bhd *d, unsigned gen, bool any)
 }
 
 /* ctl_node_swap_fn: the data path takes @p as generation @gen. */
-static int swap_policy(void *ctx, const struct dpi_policy *p, unsigned gen)
+static int swap_policy(void *ctx, const struct dpi_policy *p, unsigned gen, bool check_only)
 {
 	struct bhd *d = ctx;
 	char err[512];
@@ -443,6 +443,8 @@ static int swap_policy(void *ctx, const struct dpi_policy *p, unsigned gen)
 
 	if (dpi_policy_sig_sets(p) & DPI_SETS_BUILTIN & ~d->sig_sets)
 		return -ENOTSUP;
+	if (check_only)
+		return 0;
 	clear_marks(d, gen, false);
 	r = dp_inline_set_policy(d->dp, p, gen);
 	if (r < 0) {

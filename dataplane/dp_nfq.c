@@ -578,6 +578,7 @@ int dp_inline_new(const struct dp_engine_config *cfg, const struct dp_inline_con
 			goto fail;
 		}
 		dp_worker_set_offload(t->w, icfg->offload);
+		dp_worker_set_inline(t->w);
 		r = queue_bind(t, icfg, err, errlen);
 		if (r < 0)
 			goto fail;

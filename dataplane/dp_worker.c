@@ -872,6 +872,11 @@ void dp_worker_set_offload(struct dp_worker *w, bool on)
 	w->offload = on;
 }
 
+void dp_worker_set_inline(struct dp_worker *w)
+{
+	dpi_worker_set_inline(w->dpi, true);
+}
+
 static void redecide(void *ctx, struct dp_flow *f)
 {
 	struct dp_worker *w = ctx;

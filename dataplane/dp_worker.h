@@ -44,6 +44,9 @@ enum dp_verdict {
 };
 enum dp_verdict dp_worker_verdict(const struct dp_worker *w);
 
+/* Inline: what is denied gets no answer, so it is reported at once. */
+void dp_worker_set_inline(struct dp_worker *w);
+
 /* Inline: hand final flows to the kernel (DP_V_OFFLOAD); off by default. */
 void dp_worker_set_offload(struct dp_worker *w, bool on);
 

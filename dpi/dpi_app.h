@@ -79,6 +79,9 @@ struct dpi_worker {
 	const struct dpi_policy *pol;
 	struct dpi_policy_scratch *ps;
 	struct dpi_pol_tx pol_tx;
+	/* Inline: a denied request is reported at once (its connection is
+	 * reset, no response will come); replay waits for the capture's. */
+	bool inline_mode;
 };
 
 /* A protocol handler. parse follows dpi_parser.h (returns consumed,

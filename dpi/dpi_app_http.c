@@ -167,6 +167,19 @@ static void on_request(void *ctx, const struct dpi_http_request *r)
 		free(t);
 		return;
 	}
+	if (c->w->inline_mode && has_v && v.action == BH_ACT_DENY) {
+		/* Dropped inline: neither this request nor those before it
+		 * will be answered; their records go now, in order. */
+		while (c->hf->head) {
+			struct tx *old = pop(c->hf);
+
+			emit(c->w, c->cookie, old);
+			free(old);
+		}
+		emit(c->w, c->cookie, t);
+		free(t);
+		return;
+	}
 	if (c->hf->tail)
 		c->hf->tail->next = t;
 	else

@@ -39,6 +39,11 @@ int dpi_worker_set_sigs(struct dpi_worker *w, const struct dpi_sigs *s)
 	return 0;
 }
 
+void dpi_worker_set_inline(struct dpi_worker *w, bool on)
+{
+	w->inline_mode = on;
+}
+
 void dpi_worker_alert_counts(const struct dpi_worker *w, uint64_t *ret_emitted,
 			     uint64_t *ret_suppressed)
 {

@@ -181,6 +181,10 @@ void dpi_policy_scratch_free(struct dpi_policy_scratch *s);
 void dpi_worker_adopt_policy(struct dpi_worker *w, const struct dpi_policy *p,
 			     struct dpi_policy_scratch *s);
 
+/* Inline (NFQUEUE) rather than replay: a transaction denied in protect
+ * mode is reported at once, since it gets no answer. */
+void dpi_worker_set_inline(struct dpi_worker *w, bool on);
+
 /* Alerts raised by the worker: emitted, and suppressed by flood control. */
 void dpi_worker_alert_counts(const struct dpi_worker *w, uint64_t *ret_emitted,
 			     uint64_t *ret_suppressed);
