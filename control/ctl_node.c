@@ -471,6 +471,13 @@ static int candidate(struct ctl_node *n, const struct ctl_source *src, size_t ns
 
 	if (r == 0)
 		r = ctl_docset_split(src, nsrc, on_msg, &m, &c->docs);
+	if (r == 0 && !c->docs.n) {
+		/* Most likely the wrong file; it would lift every policy. */
+		set_err(e, "invalid-policy", NULL,
+			"the files hold no document: an empty set would leave every workload "
+			"unrestricted; nothing changed");
+		return -EINVAL;
+	}
 	if (r == -EINVAL || r == -EFBIG) {
 		set_err(e, "invalid-policy", json_incref(msgs), "%zu problem%s; nothing changed",
 			json_array_size(msgs), json_array_size(msgs) == 1 ? "" : "s");

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <linux/capability.h>
 #include <poll.h>
 #include <pthread.h>
@@ -743,6 +744,9 @@ int main(int argc, char **argv)
 	if (d.o.cleanup_only)
 		return cleanup_only();
 	d.main_thread = pthread_self();
+	/* Workers build JSON for flow and graph requests: jansson's hash seed
+	 * is set once, here, not raced for by them. */
+	json_object_seed(0);
 	pthread_mutex_init(&d.learn_lock, NULL);
 	pthread_mutex_init(&d.pub.lock, NULL);
 	/* Signals are read from a signalfd by this thread only; the workers

@@ -884,7 +884,9 @@ static void redecide(void *ctx, struct dp_flow *f)
 	const struct bh_verdict *v;
 
 	f->offloaded = 0;
-	if (!w->policy || !f->l7)
+	/* Without a policy too: the flow's decision state points into the
+	 * old one, which goes away (dpi_flow_redecide() clears it). */
+	if (!f->l7)
 		return;
 	flow_meta(f, &m);
 	v = dpi_flow_redecide(w->dpi, f->l7, f, &m);
