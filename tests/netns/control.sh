@@ -50,7 +50,7 @@ graph() {
 
 echo "== 1. no policy, then bulkhead policy apply"
 # The policy denies on these sets: the daemon loads them at start.
-ctl_start apply --metrics 127.0.0.1:0 --sets sqli,cmdi,traversal
+ctl_start apply --metrics 127.0.0.1:0 --sets sqli,cmdi,traversal --alert-window 1500
 bh_cmp "ready line: no policy" "$READY" '~' 'no policy'
 bh_cmp "ready line: the metrics port" "$METRICS_PORT" '~' '^[1-9][0-9]*$'
 http "no policy" pass frontend /admin
@@ -380,6 +380,27 @@ ctl ping
 bh_cmp "bulkhead ping as root after: exit status" "$RUN_RC" = 0
 bh_cmp "... output" "$RUN_OUT" '~' "^bulkheadd .*, protocol 1, policy generation $((g0 + 2)), pid $BHD_PID\$"
 ctl_show
+
+echo "== repeated alerts: written once, then once more with their count"
+# The same traversal from frontend to api four times within --alert-window
+# (1.5 s): the first alert at once, the other three as one more alert with
+# "aggregated": {"count": 3} when the window closes.
+TRAV="/v1/orders/17?file=../../../../etc/passwd"
+for i in 1 2 3 4; do
+	http "traversal $i" reset frontend "$TRAV"
+done
+sleep 2.5
+# (a request can match several signatures: each is its own series)
+nsid=$(bh_events '.event_type == "alert" and .http.url == $u' --arg u "$TRAV" |
+	jq -s '[.[].alert.signature_id] | unique | length')
+bh_cmp "signatures the traversal matched" "$nsid" ge 1
+bh_eve "alerts for the traversal without aggregated: one per signature" eq "$nsid" \
+	'.event_type == "alert" and .http.url == $u and .aggregated == null' --arg u "$TRAV"
+bh_eve "... and one per signature carrying aggregated.count 3, window_ms 1500" eq "$nsid" \
+	'.event_type == "alert" and .http.url == $u and .aggregated.count == 3 and .aggregated.window_ms == 1500' \
+	--arg u "$TRAV"
+bh_eve "... its http decisions, every one (not aggregated)" eq 4 \
+	'.event_type == "http" and .http.url == $u and .verdict.action == "deny"' --arg u "$TRAV"
 
 bh_stop
 bh_rules_restored "after SIGTERM"
