@@ -75,6 +75,17 @@ ctl_stats
 S0=$STATS
 
 echo "== $APPLIES applies while frontend -> api:8080 runs"
+# A subscriber that stops reading (SIGSTOP) for the whole load: the daemon
+# drops its events and counts them; no worker waits for it.
+"$BHC" --socket "$SOCK" --json events --follow >"$TMP/stuck.out" 2>"$TMP/stuck.err" &
+STUCK=$!
+PIDS+=("$STUCK")
+for ((i = 0; i < 50; i++)); do
+	ctl --json stats
+	[ "$(jq -r .events.subscribers <<<"$RUN_OUT")" -ge 1 ] && break
+	sleep 0.1
+done
+kill -STOP "$STUCK"
 load_start
 for ((i = 0; i < 100; i++)); do
 	[ "$(lines)" -ge $((2 * BATCH)) ] && break
@@ -100,6 +111,17 @@ G1=$(ctl_gen)
 load_stop
 ctl_stats
 S1=$STATS
+kill -CONT "$STUCK"
+sleep 1
+kill -TERM "$STUCK"
+bh_wait_exit "$STUCK" 5
+bh_cmp "the stopped subscriber, continued and ended: exit status" "$BH_RC" = 0
+SUBDROPS=$(jq .events.subscriber_drops <<<"$S1")
+echo "     the stopped subscriber lost $SUBDROPS events (its backlog is 4 MiB); it got $(wc -l <"$TMP/stuck.out")"
+if [ "$SUBDROPS" -gt 0 ]; then
+	bh_cmp "... and was told (\"events lost\" lines on its stderr)" \
+		"$(grep -c 'events lost' "$TMP/stuck.err" || true)" ge 1
+fi
 echo "     $APPLIES applies in $((T1 - T0)) ms; $((N1 - N0)) requests completed meanwhile, $(lines) in all"
 
 bh_cmp "applies that exited 0" "$ok" eq "$APPLIES"
