@@ -355,6 +355,51 @@ bh_cmp "... and not in the moved file (events)" \
 bh_cmp "... the moved file has the earlier events (events)" \
 	"$(jq -c -R 'fromjson? | select(.http.url == "/v1/orders/7001")' "$BHD_EVE.1" | wc -l)" eq 1
 
+echo "== malformed, oversized and unknown requests on one connection"
+# Raw frames on one connection: each gets its error reply, and the same
+# connection still answers a ping afterwards; the daemon lives on.
+ctl_exec 60 python3 - "$SOCK" <<'PY'
+import json, socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+def send(body):
+    s.sendall(struct.pack(">I", len(body)) + body)
+def recv():
+    hdr = b""
+    while len(hdr) < 4:
+        hdr += s.recv(4 - len(hdr))
+    n = struct.unpack(">I", hdr)[0]
+    body = b""
+    while len(body) < n:
+        body += s.recv(n - len(body))
+    return json.loads(body)
+def show(what, r):
+    print(what, r.get("id"), r.get("ok"), (r.get("error") or {}).get("code"))
+send(b"{not json"); show("garbage", recv())
+send(b"[1,2]"); show("array", recv())
+send(json.dumps({"v": 1, "id": 5, "op": "no.such"}).encode()); show("unknown-op", recv())
+send(json.dumps({"v": 2, "id": 6, "op": "ping"}).encode()); show("v2", recv())
+send(json.dumps({"v": 1, "id": 7, "op": "ping", "args": {"x": 1}}).encode()); show("unknown-key", recv())
+big = (64 << 20) + 1   # one byte over the limit, sent whole
+s.sendall(struct.pack(">I", big))
+chunk = b" " * (1 << 20)
+left = big
+while left:
+    k = min(left, len(chunk)); s.sendall(chunk[:k]); left -= k
+show("too-large", recv())
+s.sendall(struct.pack(">I", 0)); show("empty", recv())
+send(json.dumps({"v": 1, "id": 8, "op": "ping"}).encode()); show("ping", recv())
+PY
+bh_cmp "raw frames: the script's exit status" "$RUN_RC" = 0
+for want in "garbage None False bad-frame" "array None False bad-frame" \
+	"unknown-op 5 False unknown-op" "v2 6 False unsupported-version" \
+	"unknown-key 7 False bad-request" "too-large None False too-large" \
+	"empty None False bad-frame" "ping 8 True None"; do
+	bh_cmp "raw frames: ${want%% *}" "$(grep -m1 "^${want%% *} " <<<"$RUN_OUT")" = "$want"
+done
+ctl ping
+bh_cmp "the daemon afterwards: ping exit status" "$RUN_RC" = 0
+
 echo "== 5. a client that is not root"
 ctl --json stats
 refused0=$(jq -r .control.refused <<<"$RUN_OUT")
