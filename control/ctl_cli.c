@@ -307,8 +307,13 @@ static int read_frame(struct conn *c, json_t **ret)
 		size_t len;
 		json_error_t e;
 		ssize_t k;
-		int r = ctl_frame_rx_next(&c->rx, &msg, &len);
+		int r;
 
+		/* Checked between frames too: a follower with a backlog to
+		 * print would otherwise never wait in recv() to see it. */
+		if (interrupted)
+			return -EINTR;
+		r = ctl_frame_rx_next(&c->rx, &msg, &len);
 		if (r == CTL_RX_FRAME) {
 			*ret = json_loadb(msg, len, 0, &e);
 			if (!json_is_object(*ret)) {

@@ -73,17 +73,31 @@ static void puts_(struct tbuf *t, const char *s)
 
 /* ------------------------------------------------------------------ lines */
 
-/* The start of the line after the one @p is in, or @len. */
-static size_t line_end(const char *buf, size_t len, size_t p)
+/* The start of the line after the one @p is in, or @len: lines end in a
+ * LF (the diff's lines, as diff(1) has them). */
+static size_t nl_line_end(const char *buf, size_t len, size_t p)
 {
 	const char *nl = p < len ? memchr(buf + p, '\n', len - p) : NULL;
 
 	return nl ? (size_t)(nl - buf) + 1 : len;
 }
 
-static bool at_line_start(const char *buf, size_t p)
+/* The same for YAML, where a CR alone ends a line too (libfyaml agrees):
+ * indentation stripped only after a LF would leave the next line
+ * misaligned. */
+static size_t line_end(const char *buf, size_t len, size_t p)
 {
-	return p == 0 || buf[p - 1] == '\n';
+	size_t e = nl_line_end(buf, len, p);
+	const char *cr = e > p ? memchr(buf + p, '\r', e - p) : NULL;
+
+	if (cr && (size_t)(cr - buf) + 1 < e && buf[(size_t)(cr - buf) + 1] != '\n')
+		return (size_t)(cr - buf) + 1;
+	return e;
+}
+
+static bool at_line_start(const char *buf, size_t len, size_t p)
+{
+	return p == 0 || buf[p - 1] == '\n' || (buf[p - 1] == '\r' && (p == len || buf[p] != '\n'));
 }
 
 enum line_kind { LINE_BLANK, LINE_COMMENT, LINE_OTHER };
@@ -117,7 +131,7 @@ static size_t region_end(const char *buf, size_t len, size_t ce)
 {
 	size_t p = ce, last;
 
-	if (!at_line_start(buf, p))
+	if (!at_line_start(buf, len, p))
 		p = line_end(buf, len, p);
 	last = p;
 	while (p < len) {
@@ -354,6 +368,19 @@ int ctl_docset_upsert(struct ctl_docset *s, const struct ctl_docset *add)
 	return 0;
 }
 
+static bool looks_json(const char *name, const char *buf, size_t len);
+
+/* What follows "FILE#KIND/NAME": ctl_policy_load_bufs() reads a source whose
+ * name ends in ".json" as JSON, and a YAML document may be named so. */
+static const char *yaml_suffix(const struct ctl_doc *d)
+{
+	size_t n = strlen(d->name);
+
+	if (n < 5 || strcmp(d->name + n - 5, ".json") != 0 || looks_json("", d->text, d->len))
+		return "";
+	return CTL_DOCSET_YAML_SUFFIX;
+}
+
 int ctl_docset_sources(const struct ctl_docset *s, struct ctl_source **ret)
 {
 	size_t size = s->n * sizeof(struct ctl_source);
@@ -366,7 +393,8 @@ int ctl_docset_sources(const struct ctl_docset *s, struct ctl_source **ret)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ctl_doc *d = &s->docs[i];
 
-		size += strlen(d->file ? d->file : "") + strlen(d->kind) + strlen(d->name) + 3;
+		size += strlen(d->file ? d->file : "") + strlen(d->kind) + strlen(d->name) +
+			strlen(yaml_suffix(d)) + 3;
 	}
 	src = malloc(size);
 	if (!src)
@@ -375,7 +403,8 @@ int ctl_docset_sources(const struct ctl_docset *s, struct ctl_source **ret)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ctl_doc *d = &s->docs[i];
 		size_t room = size - (size_t)(names - (char *)src);
-		int w = snprintf(names, room, "%s#%s/%s", d->file ? d->file : "", d->kind, d->name);
+		int w = snprintf(names, room, "%s#%s/%s%s", d->file ? d->file : "", d->kind, d->name,
+				 yaml_suffix(d));
 
 		src[i] = (struct ctl_source){ .name = names, .text = d->text, .len = d->len };
 		names += (size_t)w + 1;
@@ -477,8 +506,9 @@ struct splitter {
 __attribute__((format(printf, 4, 5))) static void
 split_err(struct splitter *sp, uint32_t line, uint32_t col, const char *fmt, ...)
 {
-	char msg[512], out[1024];
+	char msg[512], *out;
 	va_list ap;
+	int w;
 
 	if (sp->r == 0)
 		sp->r = -EINVAL;
@@ -487,11 +517,18 @@ split_err(struct splitter *sp, uint32_t line, uint32_t col, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Sized to the name, which a fixed buffer could fill whole (a
+	 * document's source from the state file, "FILE#KIND/NAME"). */
 	if (line)
-		snprintf(out, sizeof(out), "%s:%u:%u: %s", sp->file, line, col, msg);
+		w = asprintf(&out, "%s:%u:%u: %s", sp->file, line, col, msg);
 	else
-		snprintf(out, sizeof(out), "%s: %s", sp->file, msg);
+		w = asprintf(&out, "%s: %s", sp->file, msg);
+	if (w < 0) {
+		sp->oom = true;
+		return;
+	}
 	sp->err(sp->err_ctx, out);
+	free(out);
 }
 
 static void object_free(struct object *o)
@@ -644,6 +681,33 @@ static void end_object(struct splitter *sp)
 	add_doc(sp, o, &t);
 }
 
+/* Whether the line [@p, @q) is a `...` marker (not a scalar "...x"). */
+static bool is_doc_end(const char *buf, size_t p, size_t q)
+{
+	return q - p >= 3 && memcmp(buf + p, "...", 3) == 0 &&
+	       (q - p == 3 || buf[p + 3] == ' ' || buf[p + 3] == '\t' || buf[p + 3] == '\r' ||
+		buf[p + 3] == '\n');
+}
+
+/* Where an implicit document's text starts: after the `...` lines (and the
+ * comments among them) that end no document, which libfyaml skips. */
+static size_t past_doc_ends(const char *buf, size_t len, size_t p)
+{
+	size_t from = p;
+
+	while (p < len) {
+		size_t q = line_end(buf, len, p);
+
+		if (classify(buf, p, q) == LINE_OTHER) {
+			if (!is_doc_end(buf, p, q))
+				break;
+			from = q;
+		}
+		p = q;
+	}
+	return from;
+}
+
 static void doc_start(struct splitter *sp, struct fy_event *e)
 {
 	const struct fy_mark *m = fy_event_start_mark(e), *me = fy_event_end_mark(e);
@@ -653,6 +717,8 @@ static void doc_start(struct splitter *sp, struct fy_event *e)
 	sp->hs = sp->he = 0;
 	sp->from = sp->entry_from = sp->bound;
 	sp->entries = 0;
+	if (e->document_start.implicit)
+		sp->from = sp->entry_from = past_doc_ends(sp->buf, sp->len, sp->bound);
 	if (e->document_start.implicit || !m || !me || me->input_pos > sp->len)
 		return;
 	/* Comments alone before the `---` are the document's too. */
@@ -919,6 +985,7 @@ static void split_source(struct splitter *sp, const struct ctl_source *src)
 	struct fy_diag *diag = NULL;
 	struct fy_diag_cfg dc;
 	struct fy_event *e;
+	const char *nul;
 	size_t bad;
 
 	sp->file = src->name ? src->name : "<buffer>";
@@ -939,6 +1006,14 @@ static void split_source(struct splitter *sp, const struct ctl_source *src)
 	bad = utf8_bad(sp->buf, sp->len);
 	if (bad < sp->len) {
 		split_err(sp, 0, 0, "not UTF-8 at byte %zu", bad);
+		return;
+	}
+	/* Neither YAML nor JSON allows one, yet libfyaml takes it in a
+	 * comment: a text with a NUL would not survive the state file
+	 * (ctl_state.c refuses it) nor anything that takes it as a string. */
+	nul = memchr(sp->buf, '\0', sp->len);
+	if (nul) {
+		split_err(sp, 0, 0, "a NUL byte at byte %zu", (size_t)(nul - sp->buf));
 		return;
 	}
 	fy_diag_cfg_default(&dc);
@@ -962,12 +1037,15 @@ static void split_source(struct splitter *sp, const struct ctl_source *src)
 		fy_parser_event_free(p, e);
 	}
 	if (!sp->oom && fy_parser_get_stream_error(p)) {
-		char *nl = strchr(sp->diag, '\n');
+		char *nl = strchr(sp->diag, '\n'), *what;
 
 		if (nl)
 			*nl = '\0';
+		/* Past libfyaml's "<memory-@0x...>:1:3: error: ". */
+		what = strstr(sp->diag, "error: ");
+		what = what ? what + 7 : sp->diag;
 		split_err(sp, 0, 0, "cannot be split into documents: %s",
-			  sp->diag[0] ? sp->diag : "syntax error");
+			  what[0] ? what : "syntax error");
 	}
 out:
 	if (p)
@@ -1047,7 +1125,7 @@ static void fill_lines(const char *t, size_t len, struct line *l)
 	size_t p = 0;
 
 	while (p < len) {
-		size_t e = line_end(t, len, p);
+		size_t e = nl_line_end(t, len, p);
 		uint64_t h = 0xcbf29ce484222325ull;
 
 		for (size_t i = p; i < e; i++)

@@ -14,8 +14,11 @@
  *    Comments before a `---` that no document above took (the file's
  *    first lines, those after a `...` or in an empty document) go to the
  *    document below, unless a directive (`%YAML 1.2`) sits among them.
+ *    Without a `---`, a document starts after the last `...` above it (a
+ *    `...` that ends no document takes the comments above it along).
  *    Directives and markers are not kept: the documents of a set are
- *    joined again with plain `---` lines.
+ *    joined again with plain `---` lines. A CR alone ends a line, as in
+ *    YAML.
  *  - A document whose top is a list of documents gives one document per
  *    entry. An entry of a block list (`- kind: ...`) keeps its `- `, so its
  *    text is a one-entry list (with the comments above the entry); an entry
@@ -55,6 +58,9 @@ struct ctl_docset {
 	size_t n;
 };
 
+/* After a source's name in ctl_docset_sources() where it is needed. */
+#define CTL_DOCSET_YAML_SUFFIX " (YAML)"
+
 /* Lines of a document past which ctl_docset_diff() shows no diff. */
 #define CTL_DOCSET_DIFF_MAX_LINES 5000u
 
@@ -62,7 +68,8 @@ struct ctl_docset {
  * Split @n sources into documents, into *@ret (zeroed first; ctl_docset_free()
  * it). The sources should have been loaded (ctl_policy_load_bufs()) first:
  * this only finds the documents and their kind and name. Returns 0; -ENOMEM;
- * -EINVAL when a source can't be parsed, a document has no kind or
+ * -EINVAL when a source can't be parsed or holds a NUL byte (which the
+ * loader lets pass in a comment), a document has no kind or
  * metadata.name (a string), or a (kind, name) comes twice; each problem is
  * reported through @err (may be NULL) as "FILE:LINE:COL: message". *@ret
  * is untouched on failure. The sources are only read during the call.
@@ -74,7 +81,9 @@ int ctl_docset_split(const struct ctl_source *src, size_t n, ctl_policy_error_fn
  * The documents as sources for ctl_policy_load_bufs(), one per document, in
  * the set's order, named "FILE#KIND/NAME" (shop.yaml#WorkloadPolicy/api):
  * messages about them read "shop.yaml#WorkloadPolicy/api:3:5: ...", lines
- * counted in the document's text. Returns 0 and sets *@ret to one malloc'd
+ * counted in the document's text. A YAML document whose name ends in ".json"
+ * gets CTL_DOCSET_YAML_SUFFIX after it ("shop.yaml#Workload/w.json (YAML)"),
+ * or the loader would read it as JSON. Returns 0 and sets *@ret to one malloc'd
  * block (free() it): the array, @s->n long, and the names; the texts point
  * into @s. -ENOMEM; an empty set gives *@ret NULL.
  */

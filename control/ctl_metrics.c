@@ -221,6 +221,7 @@ fail_errno:
 
 /* ---- the server ---- */
 
+static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	struct ctl_metrics *m = cls;

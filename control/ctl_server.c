@@ -297,6 +297,13 @@ static void conn_write(struct ctl_conn *c)
 		}
 		c->off += (size_t)n;
 	}
+	/* A subscriber that caught up hears of what it lost now, not with
+	 * the next event (there may be none for a while). */
+	if (c->dropped && c->sub_id && !c->closing &&
+	    c->len - c->off < c->s->cfg.event_backlog / 2) {
+		notice(c, "dropped", json_integer((json_int_t)c->dropped));
+		c->dropped = 0;
+	}
 	arm(c);
 }
 

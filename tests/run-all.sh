@@ -49,7 +49,7 @@ for corpus in tests/fuzz/corpus/*/; do
 	name=$(basename "$corpus")
 	work=$(mktemp -d)
 	supp=
-	[ "$name" = policy ] && supp=suppressions=$PWD/tests/fuzz/lsan-libfyaml.supp
+	case $name in policy | docset | state) supp=suppressions=$PWD/tests/fuzz/lsan-libfyaml.supp ;; esac
 	if LSAN_OPTIONS=$supp build-fuzz/tests/fuzz/fuzz_"$name" -seed=1 -runs=20000 -max_len=8192 -timeout=10 \
 		"$work" "$corpus" >"$work.log" 2>&1; then
 		echo "fuzz_$name: 20000 runs clean"
