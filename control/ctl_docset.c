@@ -24,6 +24,7 @@
 #include <libfyaml.h>
 
 #include "ctl_docset.h"
+#include "ctl_utf8.h"
 #include "ctl_policy_int.h"
 
 #define DIFF_CONTEXT 3u
@@ -172,48 +173,6 @@ static void put_lines(struct tbuf *t, const char *buf, size_t p, size_t q, size_
 }
 
 /* ------------------------------------------------------------------ UTF-8 */
-
-/* Bytes of the UTF-8 sequence at @p (@n > 0 bytes left), or 0 when there is
- * none: no overlong forms, surrogates or code points past U+10FFFF. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-	size_t k;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		k = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		k = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return k;
-}
-
-/* The offset of the first byte that is not UTF-8, or @len. */
-static size_t utf8_bad(const char *buf, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		size_t k = utf8_seq((const uint8_t *)buf + i, len - i);
-
-		if (!k)
-			return i;
-		i += k;
-	}
-	return len;
-}
 
 /* -------------------------------------------------------------- documents */
 
@@ -1003,7 +962,7 @@ static void split_source(struct splitter *sp, const struct ctl_source *src)
 		return;
 	}
 	/* libfyaml 0.7.12 can loop on bytes that are not UTF-8. */
-	bad = utf8_bad(sp->buf, sp->len);
+	bad = ctl_utf8_bad(sp->buf, sp->len);
 	if (bad < sp->len) {
 		split_err(sp, 0, 0, "not UTF-8 at byte %zu", bad);
 		return;

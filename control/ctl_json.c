@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ctl_json.h"
+#include "ctl_utf8.h"
 
 static bool grow(struct ctl_buf *b, size_t more)
 {
@@ -127,36 +128,6 @@ void ctl_json_elem(struct ctl_buf *b)
 	sep(b);
 }
 
-/* Length of the valid UTF-8 sequence at @s (at most @n bytes), 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0; /* overlong, out of range or a surrogate */
-	return len;
-}
-
 void ctl_json_str(struct ctl_buf *b, const char *str, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -166,7 +137,7 @@ void ctl_json_str(struct ctl_buf *b, const char *str, size_t len)
 	ctl_buf_put(b, "\"", 1);
 	while (i < len) {
 		unsigned char c = s[i];
-		size_t u = utf8_len(s + i, len - i);
+		size_t u = ctl_utf8_seq(s + i, len - i);
 		char esc[6];
 
 		if (u > 0 && c >= 0x20 && c != '"' && c != '\\') {

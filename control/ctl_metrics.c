@@ -22,6 +22,7 @@
 #include <microhttpd.h>
 
 #include "ctl_metrics.h"
+#include "ctl_utf8.h"
 
 #define CONTENT_TYPE_PROM "text/plain; version=0.0.4; charset=utf-8"
 #define CONTENT_TYPE_TEXT "text/plain; charset=utf-8"
@@ -437,40 +438,6 @@ void ctl_prom_family(struct ctl_buf *b, const char *name, const char *type, cons
 	ctl_buf_printf(b, "\n# TYPE %s %s\n", name, type);
 }
 
-/* Length of the valid UTF-8 sequence at @s (up to @end), 0 if invalid:
- * no overlong forms, no surrogates, nothing past U+10FFFF. */
-static size_t utf8_len(const unsigned char *s, const unsigned char *end)
-{
-	size_t n, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if ((size_t)(end - s) < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 static void label_value(struct ctl_buf *b, const char *v)
 {
 	const unsigned char *p = (const unsigned char *)v, *end = p + strlen(v), *run = p;
@@ -483,7 +450,7 @@ static void label_value(struct ctl_buf *b, const char *v)
 			run = ++p;
 			continue;
 		}
-		n = utf8_len(p, end);
+		n = ctl_utf8_seq(p, (size_t)(end - p));
 		if (!n) {
 			ctl_buf_put(b, run, (size_t)(p - run));
 			ctl_buf_puts(b, "\xef\xbf\xbd"); /* U+FFFD */

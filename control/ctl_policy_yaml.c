@@ -19,6 +19,7 @@
 #include <libfyaml.h>
 
 #include "ctl_policy_int.h"
+#include "ctl_utf8.h"
 
 struct frame {
 	struct ctl_policy_node *n, *last;
@@ -277,33 +278,6 @@ static void syntax_error(struct builder *b)
 	ctl_policy_err_lc(b->l, ln, col, "%s", msg);
 }
 
-/* Bytes of the UTF-8 sequence at @p (@n bytes left), or 0 if there is
- * none: no overlong forms, surrogates or code points past U+10FFFF. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-	size_t k;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		k = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		k = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return k;
-}
-
 /*
  * libfyaml 0.7.12 loops forever on a directive that holds a byte which is
  * not UTF-8 ("%a \xb5", found by fuzz_policy). Policy files are UTF-8
@@ -315,7 +289,7 @@ static bool utf8_ok(struct ctl_policy_loader *l, const char *buf, size_t len)
 	uint32_t line = 1, col = 1;
 
 	for (size_t i = 0; i < len; col++) {
-		size_t k = utf8_seq(p + i, len - i);
+		size_t k = ctl_utf8_seq(p + i, len - i);
 
 		if (!k) {
 			ctl_policy_err_lc(l, line, col, "not UTF-8: byte 0x%02x", p[i]);

@@ -14,6 +14,7 @@
 
 #include "bulkhead/dpi.h"
 #include "ctl_proto.h"
+#include "ctl_utf8.h"
 
 static const char *const op_names[CTL_OP__MAX] = {
 	[CTL_OP_PING] = "ping",
@@ -306,64 +307,6 @@ out:
 }
 
 /* ------------------------------------------------------------ messages */
-
-/* Length of the valid UTF-8 sequence at @s (at most @n bytes), 0 if it is
- * not one (overlong forms, surrogates and values past U+10FFFF included). */
-static size_t utf8_seq(const uint8_t *s, size_t n)
-{
-	uint32_t c;
-	size_t k;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		k = 2, c = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		k = 3, c = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		k = 4, c = s[0] & 0x07u;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3fu);
-	}
-	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
-	    (k == 4 && (c < 0x10000 || c > 0x10ffff)))
-		return 0;
-	return k;
-}
-
-bool ctl_utf8_valid(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq((const uint8_t *)s + i, n - i);
-
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
-}
-
-void ctl_utf8_fix(char *s)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq((const uint8_t *)s + i, n - i);
-
-		if (k) {
-			i += k;
-		} else {
-			s[i] = '?';
-			i++;
-		}
-	}
-}
 
 __attribute__((format(printf, 3, 4)))
 static int fail(struct ctl_err *err, const char *code, const char *fmt, ...)

@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "ctl_utf8.h"
+
 #include "bulkhead/bh_event.h"
 
 #define CTL_PROTO_VERSION 1
@@ -156,12 +158,6 @@ json_t *ctl_err_reply(const struct ctl_err *err);
 
 /* ------------------------------------------------------------ text */
 
-/* @n bytes at @s are valid UTF-8 (no overlong forms, surrogates or code
- * points past U+10FFFF), as JSON strings must be. Thread-safe. */
-bool ctl_utf8_valid(const char *s, size_t n);
-/* Replaces, in the NUL-terminated @s, each byte that does not belong to a
- * valid UTF-8 sequence (a character cut short included) by '?'. */
-void ctl_utf8_fix(char *s);
 
 /* ------------------------------------------------------------ addresses */
 

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "ctl_state.h"
+#include "ctl_utf8.h"
 
 #define PATH_BUF 4096
 
@@ -127,31 +128,6 @@ static bool parse_time(const char *s, uint64_t *ret)
 
 /* ------------------------------------------------------------------ UTF-8 */
 
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-	size_t k;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		k = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		k = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		k = 4;
-	else
-		return 0;
-	if (n < k)
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return k;
-}
-
 /* @s as a JSON string; bytes that are not UTF-8 become '?' (a file name is
  * only shown). NULL when out of memory. */
 static json_t *lossy_string(const char *s)
@@ -164,7 +140,7 @@ static json_t *lossy_string(const char *s)
 		return NULL;
 	memcpy(c, s, n + 1);
 	while (i < n) {
-		size_t k = utf8_seq((const uint8_t *)c + i, n - i);
+		size_t k = ctl_utf8_seq((const uint8_t *)c + i, n - i);
 
 		if (!k) {
 			c[i++] = '?';
@@ -175,18 +151,6 @@ static json_t *lossy_string(const char *s)
 	j = json_stringn(c, n);
 	free(c);
 	return j;
-}
-
-static bool utf8_ok(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n;) {
-		size_t k = utf8_seq((const uint8_t *)s + i, n - i);
-
-		if (!k)
-			return false;
-		i += k;
-	}
-	return true;
 }
 
 /* ------------------------------------------------------------------- save */
@@ -203,8 +167,8 @@ static int documents_json(const struct ctl_docset *s, json_t **ret, char *err, s
 		const struct ctl_doc *d = &s->docs[i];
 		json_t *o;
 
-		if (!utf8_ok(d->kind, strlen(d->kind)) || !utf8_ok(d->name, strlen(d->name)) ||
-		    !utf8_ok(d->text, d->len)) {
+		if (!ctl_utf8_valid(d->kind, strlen(d->kind)) || !ctl_utf8_valid(d->name, strlen(d->name)) ||
+		    !ctl_utf8_valid(d->text, d->len)) {
 			say(err, errlen, "documents[%zu] (%s): not UTF-8", i, d->file ? d->file : "");
 			r = -EINVAL;
 			goto fail;
