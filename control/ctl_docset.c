@@ -327,7 +327,6 @@ int ctl_docset_upsert(struct ctl_docset *s, const struct ctl_docset *add)
 	return 0;
 }
 
-static bool looks_json(const char *name, const char *buf, size_t len);
 
 /* What follows "FILE#KIND/NAME": ctl_policy_load_bufs() reads a source whose
  * name ends in ".json" as JSON, and a YAML document may be named so. */
@@ -335,7 +334,7 @@ static const char *yaml_suffix(const struct ctl_doc *d)
 {
 	size_t n = strlen(d->name);
 
-	if (n < 5 || strcmp(d->name + n - 5, ".json") != 0 || looks_json("", d->text, d->len))
+	if (n < 5 || strcmp(d->name + n - 5, ".json") != 0 || ctl_policy_looks_json("", d->text, d->len))
 		return "";
 	return CTL_DOCSET_YAML_SUFFIX;
 }
@@ -924,19 +923,6 @@ static void diag_out(struct fy_diag *diag, void *user, const char *buf, size_t l
 	sp->diag[sp->ndiag] = '\0';
 }
 
-static bool looks_json(const char *name, const char *buf, size_t len)
-{
-	size_t n = strlen(name), i = 0;
-
-	if (n >= 5 && strcmp(name + n - 5, ".json") == 0)
-		return true;
-	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
-		i = 3;
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
-		i++;
-	return i < len && (buf[i] == '{' || buf[i] == '[');
-}
-
 static void split_source(struct splitter *sp, const struct ctl_source *src)
 {
 	struct fy_parse_cfg pc = { 0 };
@@ -950,7 +936,7 @@ static void split_source(struct splitter *sp, const struct ctl_source *src)
 	sp->file = src->name ? src->name : "<buffer>";
 	sp->buf = src->text ? src->text : "";
 	sp->len = src->text ? src->len : 0;
-	sp->json = looks_json(sp->file, sp->buf, sp->len);
+	sp->json = ctl_policy_looks_json(sp->file, sp->buf, sp->len);
 	sp->bound = sp->len >= 3 && memcmp(sp->buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
 	sp->last_end = sp->bound;
 	sp->depth = sp->obj_depth = 0;

@@ -368,7 +368,7 @@ void ctl_policy_add_policy(struct ctl_policy_loader *l, const struct bh_policy *
 
 /* ------------------------------------------------------------------ input */
 
-static bool looks_json(const char *name, const char *buf, size_t len)
+bool ctl_policy_looks_json(const char *name, const char *buf, size_t len)
 {
 	size_t n = strlen(name), i = 0;
 
@@ -475,7 +475,7 @@ static void read_buffer(struct ctl_policy_loader *l, const char *buf, size_t len
 		file_error(l, -EFBIG);
 		return;
 	}
-	ctl_policy_yaml_read(l, buf, len, looks_json(l->file, buf, len));
+	ctl_policy_yaml_read(l, buf, len, ctl_policy_looks_json(l->file, buf, len));
 }
 
 /* ------------------------------------------------------------------- API */

@@ -12,6 +12,7 @@
 #ifndef CTL_POLICY_H
 #define CTL_POLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "bulkhead/bh_policy.h"
@@ -52,6 +53,10 @@ struct ctl_source {
  */
 int ctl_policy_load_bufs(const struct ctl_source *src, size_t n, ctl_policy_error_fn err,
 			 void *err_ctx, struct ctl_policy **ret);
+
+/* How a source is read: as JSON when @name ends in .json or the text
+ * starts with '{' or '[' (after a BOM and blanks), else as YAML. */
+bool ctl_policy_looks_json(const char *name, const char *buf, size_t len);
 
 /* The documents read; valid until ctl_policy_free(). */
 const struct bh_policy_doc *ctl_policy_doc(const struct ctl_policy *p);

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "bh_policy_desc.h"
 #include "bh_test.h"
 #include "bulkhead/dpi.h"
 #include "ctl_docset.h"
@@ -143,126 +144,6 @@ static void check_invariants(const struct ctl_docset *s)
 
 /* ------------------------------------------------- documents as one text */
 
-static int cmp_line(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void put_addr(FILE *f, const union bh_addr *a, uint8_t plen)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	inet_ntop(AF_INET6, a->b, s, sizeof(s));
-	fprintf(f, " %s/%u", s, plen);
-}
-
-static void put_selector(FILE *f, const struct bh_selector *s)
-{
-	fprintf(f, " sel(");
-	for (uint32_t i = 0; i < s->nlabels; i++)
-		fprintf(f, "%s=%s,", s->labels[i].key, s->labels[i].value);
-	for (uint32_t i = 0; i < s->nexprs; i++) {
-		fprintf(f, "%s %d [", s->exprs[i].key, (int)s->exprs[i].op);
-		for (uint32_t k = 0; k < s->exprs[i].nvalues; k++)
-			fprintf(f, "%s,", s->exprs[i].values[k]);
-		fprintf(f, "]");
-	}
-	fprintf(f, ")");
-}
-
-static void put_rules(FILE *f, const char *dir, const struct bh_rule *r, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++, r++) {
-		fprintf(f, " %s[%s peers=%d:", dir, r->name ? r->name : "-", r->has_peers);
-		for (uint32_t k = 0; k < r->npeers; k++) {
-			const struct bh_peer *p = &r->peers[k];
-
-			if (p->kind == BH_PEER_SELECTOR) {
-				put_selector(f, &p->sel);
-			} else {
-				put_addr(f, &p->cidr.net, p->cidr.plen);
-				for (uint32_t e = 0; e < p->nexcept; e++)
-					put_addr(f, &p->except[e].net, p->except[e].plen);
-			}
-		}
-		fprintf(f, " ports:");
-		for (uint32_t k = 0; k < r->nports; k++)
-			fprintf(f, " %u-%u/%u", r->ports[k].port, r->ports[k].end_port,
-				r->ports[k].proto);
-		fprintf(f, " l7=%d", r->has_l7);
-		for (uint32_t k = 0; k < r->nhttp; k++)
-			fprintf(f, " http(%s %s %s %u)", r->http[k].method ? r->http[k].method : "-",
-				r->http[k].path ? r->http[k].path : "-",
-				r->http[k].host ? r->http[k].host : "-", r->http[k].nheaders);
-		for (uint32_t k = 0; k < r->ndns; k++)
-			fprintf(f, " dns(%s %s)", r->dns[k].match_name ? r->dns[k].match_name : "-",
-				r->dns[k].match_pattern ? r->dns[k].match_pattern : "-");
-		for (uint32_t k = 0; k < r->nsql; k++) {
-			fprintf(f, " sql(");
-			for (uint32_t v = 0; v < r->sql[k].nstatements; v++)
-				fprintf(f, "%s,", r->sql[k].statements[v]);
-			for (uint32_t v = 0; v < r->sql[k].ntables; v++)
-				fprintf(f, "%s,", r->sql[k].tables[v]);
-			fprintf(f, ")");
-		}
-		fprintf(f, "]");
-	}
-}
-
-/* The documents as text that doesn't depend on their order or places:
- * equal for two loads of the same documents. malloc'd. */
-static char *describe(const struct bh_policy_doc *d)
-{
-	uint32_t n = d->nworkloads + d->npolicies;
-	char **lines = calloc(n ? n : 1, sizeof(*lines));
-	size_t sizes, total = 1;
-	char *out, *p;
-
-	if (!lines)
-		abort();
-	for (uint32_t i = 0; i < n; i++) {
-		FILE *f = open_memstream(&lines[i], &sizes);
-
-		if (!f)
-			abort();
-		if (i < d->nworkloads) {
-			const struct bh_workload *w = &d->workloads[i];
-
-			fprintf(f, "W %s if=%s labels:", w->name, w->interface ? w->interface : "-");
-			for (uint32_t k = 0; k < w->nlabels; k++)
-				fprintf(f, " %s=%s", w->labels[k].key, w->labels[k].value);
-			fprintf(f, " addrs:");
-			for (uint32_t k = 0; k < w->naddrs; k++)
-				put_addr(f, &w->addrs[k].net, w->addrs[k].plen);
-		} else {
-			const struct bh_policy *pol = &d->policies[i - d->nworkloads];
-
-			fprintf(f, "P %s mode=%d in=%d eg=%d sig=%x/%d unparsed=%d", pol->name,
-				(int)pol->mode, pol->has_ingress, pol->has_egress, pol->sig_sets,
-				pol->sig_deny, pol->unparsed_allow);
-			put_selector(f, &pol->selector);
-			put_rules(f, "in", pol->ingress, pol->ningress);
-			put_rules(f, "eg", pol->egress, pol->negress);
-		}
-		fclose(f);
-		total += strlen(lines[i]) + 1;
-	}
-	qsort(lines, n, sizeof(*lines), cmp_line);
-	out = p = malloc(total);
-	if (!out)
-		abort();
-	for (uint32_t i = 0; i < n; i++) {
-		size_t l = strlen(lines[i]);
-
-		memcpy(p, lines[i], l);
-		p[l] = '\n';
-		p += l + 1;
-		free(lines[i]);
-	}
-	*p = '\0';
-	free(lines);
-	return out;
-}
 
 /* ------------------------------------------------------------------ split */
 
@@ -679,7 +560,7 @@ static void check_reload(const char *sub, const char *name)
 	CHECK_EQ(ctl_policy_load(files, 1, collect, &m, &p0), 0);
 	if (!p0)
 		goto out;
-	desc0 = describe(ctl_policy_doc(p0));
+	desc0 = bh_policy_describe(ctl_policy_doc(p0));
 	src = (struct ctl_source){ .name = name, .text = buf, .len = len };
 	CHECK_EQ(ctl_docset_split(&src, 1, collect, &m, &s), 0);
 	CHECK_EQ(s.n, ctl_policy_doc(p0)->nworkloads + ctl_policy_doc(p0)->npolicies);
@@ -704,7 +585,7 @@ static void check_reload(const char *sub, const char *name)
 	}
 	CHECK_EQ(ctl_policy_build_bufs(srcs, s.n, collect, &w, &p1, &dp), 0); /* warnings */
 	if (p1) {
-		desc1 = describe(ctl_policy_doc(p1));
+		desc1 = bh_policy_describe(ctl_policy_doc(p1));
 		CHECK_STR(desc1, desc0);
 	}
 	dpi_policy_free(dp);
@@ -714,7 +595,7 @@ static void check_reload(const char *sub, const char *name)
 	CHECK(text && strlen(text) == tlen);
 	CHECK_EQ(text ? ctl_policy_load_mem("all.yaml", text, tlen, collect, &m, &p2) : -1, 0);
 	if (p2) {
-		desc2 = describe(ctl_policy_doc(p2));
+		desc2 = bh_policy_describe(ctl_policy_doc(p2));
 		CHECK_STR(desc2, desc0);
 	}
 	src = (struct ctl_source){ .name = "all.yaml", .text = text, .len = tlen };
