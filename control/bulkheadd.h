@@ -99,6 +99,9 @@ void bhd_stats_object(struct bhd *d, struct ctl_buf *b);
 /* Queue one event of the main thread (stats, ...): producer = queues. */
 void bhd_main_event(struct bhd *d, unsigned type, const struct ctl_buf *b);
 
+/* Pass on every event queued so far (main thread). */
+void bhd_drain_events(struct bhd *d);
+
 /* ctl_server_req_fn: every control request. */
 void bhd_request(void *ctx, struct ctl_conn *c, const struct ctl_req *req);
 

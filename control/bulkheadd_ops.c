@@ -455,6 +455,12 @@ void bhd_request(void *ctx, struct ctl_conn *c, const struct ctl_req *req)
 	json_t *res = NULL;
 	int r;
 
+	/* A change compiles on this thread, which also empties the workers'
+	 * event rings: empty them first, so they have all their room for the
+	 * events of the compile's duration. */
+	if (req->op == CTL_OP_POLICY_APPLY || req->op == CTL_OP_WORKLOADS_ADD ||
+	    req->op == CTL_OP_WORKLOADS_REMOVE)
+		bhd_drain_events(d);
 	switch (req->op) {
 	case CTL_OP_PING:
 		ctl_conn_reply(c, req->id,

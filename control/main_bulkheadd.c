@@ -37,7 +37,7 @@
 #define SETS_FROM_POLICY (~0u)
 #define LOOP_MS 50     /* events drained at least this often */
 #define FLUSH_MS 200   /* and written to the file */
-#define RING_BYTES (4u << 20)
+#define RING_BYTES (16u << 20) /* per worker: ~0.5 s of a busy queue's events */
 #define RECENT_EVENTS 1024
 #define DEFAULT_CONTROL "/run/bulkhead/control.sock"
 
@@ -304,6 +304,11 @@ static void event_out(void *ctx, unsigned type, const char *text, size_t len)
 	if (d->eve)
 		ctl_evout_write(d->eve, text, len);
 	ctl_server_broadcast(d->srv, type, text, len);
+}
+
+void bhd_drain_events(struct bhd *d)
+{
+	ctl_evq_drain(d->evq, bhd_now_us(), event_out, d);
 }
 
 static void verdict_counts(struct ctl_buf *b, const char *key, const uint64_t *v)
