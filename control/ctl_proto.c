@@ -324,7 +324,8 @@ static int fail(struct ctl_err *err, const char *code, const char *fmt, ...)
 /* @path joined with @key ("args" + "files" = "args.files"), cut to fit. */
 static const char *join(char *out, size_t size, const char *path, const char *key)
 {
-	snprintf(out, size, "%s%s%s", path, path[0] ? "." : "", key);
+	if (snprintf(out, size, "%s%s%s", path, path[0] ? "." : "", key) >= (int)size)
+		out[size - 1] = '\0'; /* cut: the message still names the place */
 	return out;
 }
 

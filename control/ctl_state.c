@@ -81,8 +81,7 @@ static bool format_time(uint64_t us, char *buf, size_t size)
 	if (us / 1000000u > (uint64_t)253402300799u || !gmtime_r(&t, &tm) ||
 	    strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
 		return false;
-	snprintf(buf, size, "%s.%06uZ", s, (unsigned)(us % 1000000u));
-	return true;
+	return snprintf(buf, size, "%s.%06uZ", s, (unsigned)(us % 1000000u)) < (int)size;
 }
 
 static bool digits(const char *s, size_t n, unsigned *ret)
