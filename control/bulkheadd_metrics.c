@@ -38,15 +38,16 @@ void bhd_publish(struct bhd *d)
  * could not take them. */
 struct kq {
 	unsigned long long dropped, user_dropped, ids;
-	bool found;
 };
 
-static void kernel_queue(unsigned qnum, struct kq *ret)
+/* Queues @base .. @base + @n - 1 into @ret[0..n) (zeros for one not
+ * listed), from one read of the file. */
+static void kernel_queues(unsigned base, unsigned n, struct kq *ret)
 {
 	FILE *f = fopen("/proc/net/netfilter/nfnetlink_queue", "re");
 	char line[256];
 
-	memset(ret, 0, sizeof(*ret));
+	memset(ret, 0, n * sizeof(*ret));
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -55,26 +56,16 @@ static void kernel_queue(unsigned qnum, struct kq *ret)
 
 		if (sscanf(line, "%u %u %u %u %u %llu %llu %llu", &q, &portid, &total, &mode,
 			   &range, &qd, &ud, &seq) == 8 &&
-		    q == qnum) {
-			ret->dropped = qd;
-			ret->user_dropped = ud;
-			ret->ids = seq;
-			ret->found = true;
-			break;
-		}
+		    q >= base && q - base < n)
+			ret[q - base] = (struct kq){qd, ud, seq};
 	}
 	fclose(f);
-}
-
-static void family(struct ctl_buf *b, const char *name, const char *type, const char *help)
-{
-	ctl_prom_family(b, name, type, help);
 }
 
 static void per_queue(struct ctl_buf *b, const char *name, const char *type, const char *help,
 		      const char *const *qlabels, unsigned nq, const uint64_t *v)
 {
-	family(b, name, type, help);
+	ctl_prom_family(b, name, type, help);
 	for (unsigned i = 0; i < nq; i++) {
 		const char *l[] = {"queue", qlabels[i], NULL};
 
@@ -103,6 +94,7 @@ void bhd_metrics_fill(void *ctx, struct ctl_buf *b)
 	char qname[DP_MAX_WORKERS][8];
 	const char *ql[DP_MAX_WORKERS];
 	uint64_t v[11][DP_MAX_WORKERS];
+	struct kq kq[DP_MAX_WORKERS];
 	struct ctl_evq_stats es;
 	struct dp_stats st;
 	struct bhd_pub pub;
@@ -112,14 +104,14 @@ void bhd_metrics_fill(void *ctx, struct ctl_buf *b)
 	pthread_mutex_unlock(&d->pub.lock);
 	dp_inline_stats(d->dp, &st);
 	ctl_evq_stats(d->evq, &es);
+	kernel_queues(d->o.queue_base, nq, kq);
 	for (unsigned i = 0; i < nq; i++) {
 		struct dp_queue_stats q;
-		struct kq k;
+		const struct kq *k = &kq[i];
 
 		snprintf(qname[i], sizeof(qname[i]), "%u", d->o.queue_base + i);
 		ql[i] = qname[i];
 		dp_inline_queue_stats(d->dp, i, &q);
-		kernel_queue(d->o.queue_base + i, &k);
 		v[0][i] = q.packets;
 		v[1][i] = q.bytes;
 		v[2][i] = q.accepted;
@@ -128,17 +120,17 @@ void bhd_metrics_fill(void *ctx, struct ctl_buf *b)
 		v[5][i] = q.denied;
 		v[6][i] = q.enobufs;
 		v[7][i] = q.missed;
-		v[8][i] = k.dropped;
-		v[9][i] = k.user_dropped;
-		v[10][i] = k.ids;
+		v[8][i] = k->dropped;
+		v[9][i] = k->user_dropped;
+		v[10][i] = k->ids;
 	}
-	family(b, "bulkhead_up", "gauge", "1 while bulkheadd enforces");
+	ctl_prom_family(b, "bulkhead_up", "gauge", "1 while bulkheadd enforces");
 	ctl_prom_u64(b, "bulkhead_up", NULL, 1);
 	per_queue(b, "bulkhead_queue_packets_total", "counter",
 		  "Packets that reached user space, per NFQUEUE queue", ql, nq, v[0]);
 	per_queue(b, "bulkhead_queue_bytes_total", "counter", "Bytes of those packets", ql, nq,
 		  v[1]);
-	family(b, "bulkhead_verdicts_total", "counter",
+	ctl_prom_family(b, "bulkhead_verdicts_total", "counter",
 	       "Verdicts per queue: accept (offload included) and drop (reject included)");
 	for (unsigned i = 0; i < nq; i++) {
 		const char *la[] = {"queue", ql[i], "verdict", "accept", NULL};
@@ -175,7 +167,7 @@ void bhd_metrics_fill(void *ctx, struct ctl_buf *b)
 			if (passes > d->failopen_passes)
 				d->failopen_passes = passes;
 		}
-		family(b, "bulkhead_fail_open_passes_total", "counter",
+		ctl_prom_family(b, "bulkhead_fail_open_passes_total", "counter",
 		       "Packets the kernel passed uninspected while failing open (queue full, "
 		       "or not delivered to the daemon)");
 		ctl_prom_u64(b, "bulkhead_fail_open_passes_total", NULL, d->failopen_passes);
@@ -184,40 +176,40 @@ void bhd_metrics_fill(void *ctx, struct ctl_buf *b)
 		  "Dropped by the kernel: queue full (fail-closed)", ql, nq, v[8]);
 	per_queue(b, "bulkhead_kernel_user_dropped_total", "counter",
 		  "Dropped by the kernel: the socket could not take them", ql, nq, v[9]);
-	family(b, "bulkhead_decisions_total", "counter",
+	ctl_prom_family(b, "bulkhead_decisions_total", "counter",
 	       "Policy decisions by kind (flow at L3/L4, transaction at L7), action and reason");
 	decisions(b, "flow", st.flow_reasons);
 	decisions(b, "transaction", st.tx_reasons);
-	family(b, "bulkhead_flows_active", "gauge", "Flows in the tables");
+	ctl_prom_family(b, "bulkhead_flows_active", "gauge", "Flows in the tables");
 	ctl_prom_u64(b, "bulkhead_flows_active", NULL, st.flows_active);
-	family(b, "bulkhead_flows_total", "counter", "Flows seen");
+	ctl_prom_family(b, "bulkhead_flows_total", "counter", "Flows seen");
 	ctl_prom_u64(b, "bulkhead_flows_total", NULL, st.flows_created);
-	family(b, "bulkhead_flows_offloaded_total", "counter",
+	ctl_prom_family(b, "bulkhead_flows_offloaded_total", "counter",
 	       "Flows handed to the kernel's fast path");
 	ctl_prom_u64(b, "bulkhead_flows_offloaded_total", NULL, st.flows_offloaded);
-	family(b, "bulkhead_flows_reset_total", "counter",
+	ctl_prom_family(b, "bulkhead_flows_reset_total", "counter",
 	       "Flows allowed at L4 and denied later (a transaction, or a new policy)");
 	ctl_prom_u64(b, "bulkhead_flows_reset_total", NULL, st.flows_reset);
-	family(b, "bulkhead_packets_spoofed_total", "counter",
+	ctl_prom_family(b, "bulkhead_packets_spoofed_total", "counter",
 	       "Packets from a workload's address through another bridge port");
 	ctl_prom_u64(b, "bulkhead_packets_spoofed_total", NULL, st.pkts_spoofed);
-	family(b, "bulkhead_alerts_total", "counter", "Signature alerts raised");
+	ctl_prom_family(b, "bulkhead_alerts_total", "counter", "Signature alerts raised");
 	ctl_prom_u64(b, "bulkhead_alerts_total", NULL, st.alerts);
-	family(b, "bulkhead_anomalies_total", "counter", "Decode, stream and protocol anomalies");
+	ctl_prom_family(b, "bulkhead_anomalies_total", "counter", "Decode, stream and protocol anomalies");
 	ctl_prom_u64(b, "bulkhead_anomalies_total", NULL, st.anomalies);
-	family(b, "bulkhead_policy_generation", "gauge", "The policy generation in force");
+	ctl_prom_family(b, "bulkhead_policy_generation", "gauge", "The policy generation in force");
 	ctl_prom_u64(b, "bulkhead_policy_generation", NULL, pub.generation);
-	family(b, "bulkhead_policy_closed", "gauge",
+	ctl_prom_family(b, "bulkhead_policy_closed", "gauge",
 	       "1 while the node denies everything because no policy could be read");
 	ctl_prom_u64(b, "bulkhead_policy_closed", NULL, pub.closed);
-	family(b, "bulkhead_policy_compile_seconds", "gauge",
+	ctl_prom_family(b, "bulkhead_policy_compile_seconds", "gauge",
 	       "How long the policy in force took to compile");
 	ctl_prom_f64(b, "bulkhead_policy_compile_seconds", NULL, pub.compile_ms / 1e3);
-	family(b, "bulkhead_policy_applies_total", "counter", "Policies put in force since start");
+	ctl_prom_family(b, "bulkhead_policy_applies_total", "counter", "Policies put in force since start");
 	ctl_prom_u64(b, "bulkhead_policy_applies_total", NULL, pub.applies);
-	family(b, "bulkhead_events_total", "counter", "Events queued by the workers");
+	ctl_prom_family(b, "bulkhead_events_total", "counter", "Events queued by the workers");
 	ctl_prom_u64(b, "bulkhead_events_total", NULL, es.queued);
-	family(b, "bulkhead_events_dropped_total", "counter",
+	ctl_prom_family(b, "bulkhead_events_dropped_total", "counter",
 	       "Events lost: the queue was full (where), or a subscriber read too slowly");
 	{
 		const char *lq[] = {"where", "queue", NULL};
@@ -226,20 +218,20 @@ void bhd_metrics_fill(void *ctx, struct ctl_buf *b)
 		ctl_prom_u64(b, "bulkhead_events_dropped_total", lq, es.dropped);
 		ctl_prom_u64(b, "bulkhead_events_dropped_total", ls, pub.sub_events_dropped);
 	}
-	family(b, "bulkhead_events_aggregated_total", "counter",
+	ctl_prom_family(b, "bulkhead_events_aggregated_total", "counter",
 	       "Repeated alerts folded into an aggregate event");
 	ctl_prom_u64(b, "bulkhead_events_aggregated_total", NULL, es.aggregated);
-	family(b, "bulkhead_events_written_total", "counter", "Events written to the --eve file");
+	ctl_prom_family(b, "bulkhead_events_written_total", "counter", "Events written to the --eve file");
 	ctl_prom_u64(b, "bulkhead_events_written_total", NULL, pub.events_written);
-	family(b, "bulkhead_event_write_errors_total", "counter", "Failed writes to the --eve file");
+	ctl_prom_family(b, "bulkhead_event_write_errors_total", "counter", "Failed writes to the --eve file");
 	ctl_prom_u64(b, "bulkhead_event_write_errors_total", NULL, pub.event_write_errors);
-	family(b, "bulkhead_control_requests_total", "counter", "Control socket requests");
+	ctl_prom_family(b, "bulkhead_control_requests_total", "counter", "Control socket requests");
 	ctl_prom_u64(b, "bulkhead_control_requests_total", NULL, pub.ctl_requests);
-	family(b, "bulkhead_control_errors_total", "counter", "Control requests answered with an error");
+	ctl_prom_family(b, "bulkhead_control_errors_total", "counter", "Control requests answered with an error");
 	ctl_prom_u64(b, "bulkhead_control_errors_total", NULL, pub.ctl_errors);
-	family(b, "bulkhead_control_refused_total", "counter",
+	ctl_prom_family(b, "bulkhead_control_refused_total", "counter",
 	       "Control connections refused (not root, or too many)");
 	ctl_prom_u64(b, "bulkhead_control_refused_total", NULL, pub.ctl_refused);
-	family(b, "bulkhead_event_subscribers", "gauge", "Clients following events");
+	ctl_prom_family(b, "bulkhead_event_subscribers", "gauge", "Clients following events");
 	ctl_prom_u64(b, "bulkhead_event_subscribers", NULL, pub.subscribers);
 }

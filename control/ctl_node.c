@@ -127,36 +127,14 @@ static int compile_docs(struct cand *c, struct msgs *m)
 static int read_files(const char *const *files, size_t n, struct ctl_source *src)
 {
 	for (size_t i = 0; i < n; i++) {
-		FILE *f = fopen(files[i], "re");
-		char *buf = NULL;
-		size_t len = 0, cap = 0;
+		char *buf;
+		int r;
 
 		src[i].name = files[i];
-		if (!f)
-			return -errno;
-		for (;;) {
-			size_t got;
-
-			if (len == cap) {
-				char *nb = realloc(buf, cap = cap ? cap * 2 : 65536);
-
-				if (!nb) {
-					free(buf);
-					fclose(f);
-					return -ENOMEM;
-				}
-				buf = nb;
-			}
-			got = fread(buf + len, 1, cap - len, f);
-			len += got;
-			if (got == 0)
-				break;
-			if (len > (16u << 20) + 1) /* the loader names the limit */
-				break;
-		}
-		fclose(f);
+		r = ctl_policy_read_file(files[i], &buf, &src[i].len);
+		if (r < 0)
+			return r;
 		src[i].text = buf;
-		src[i].len = len;
 	}
 	return 0;
 }

@@ -381,8 +381,7 @@ bool ctl_policy_looks_json(const char *name, const char *buf, size_t len)
 	return i < len && (buf[i] == '{' || buf[i] == '[');
 }
 
-/* The whole of @path into *@ret (malloc'd, *@ret_len bytes). */
-static int read_file(const char *path, char **ret, size_t *ret_len)
+int ctl_policy_read_file(const char *path, char **ret, size_t *ret_len)
 {
 	size_t cap, len = 0;
 	char *buf = NULL;
@@ -563,7 +562,7 @@ int ctl_policy_load(const char *const *files, size_t nfiles, ctl_policy_error_fn
 
 		if (!start_file(&l, files[i]))
 			break;
-		fr = read_file(files[i], &buf, &len);
+		fr = ctl_policy_read_file(files[i], &buf, &len);
 		read_input(&l, buf, len, fr);
 		free(buf);
 	}

@@ -54,6 +54,10 @@ struct ctl_source {
 int ctl_policy_load_bufs(const struct ctl_source *src, size_t n, ctl_policy_error_fn err,
 			 void *err_ctx, struct ctl_policy **ret);
 
+/* The whole of policy file @path into *@ret (malloc'd, *@ret_len bytes, no
+ * NUL added): 0, -EFBIG past 16 MiB, -EISDIR, or another -errno. */
+int ctl_policy_read_file(const char *path, char **ret, size_t *ret_len);
+
 /* How a source is read: as JSON when @name ends in .json or the text
  * starts with '{' or '[' (after a BOM and blanks), else as YAML. */
 bool ctl_policy_looks_json(const char *name, const char *buf, size_t len);

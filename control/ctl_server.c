@@ -180,6 +180,15 @@ static void notice(struct ctl_conn *c, const char *key, json_t *value)
 	send_json(c, m);
 }
 
+/* What @c lost since it was last told. */
+static void tell_dropped(struct ctl_conn *c)
+{
+	if (!c->dropped)
+		return;
+	notice(c, "dropped", json_integer((json_int_t)c->dropped));
+	c->dropped = 0;
+}
+
 void ctl_conn_event(struct ctl_conn *c, const char *text, size_t len)
 {
 	size_t backlog = c->s->cfg.event_backlog;
@@ -194,10 +203,7 @@ void ctl_conn_event(struct ctl_conn *c, const char *text, size_t len)
 		c->s->events_dropped++;
 		return;
 	}
-	if (c->dropped) {
-		notice(c, "dropped", json_integer((json_int_t)c->dropped));
-		c->dropped = 0;
-	}
+	tell_dropped(c);
 	send_frame(c, frame, n);
 	free(frame);
 	c->s->events_sent++;
@@ -205,10 +211,7 @@ void ctl_conn_event(struct ctl_conn *c, const char *text, size_t len)
 
 void ctl_conn_end(struct ctl_conn *c)
 {
-	if (c->dropped) {
-		notice(c, "dropped", json_integer((json_int_t)c->dropped));
-		c->dropped = 0;
-	}
+	tell_dropped(c);
 	notice(c, "end", json_true());
 	json_decref(c->sub_id);
 	c->sub_id = NULL;
@@ -299,11 +302,8 @@ static void conn_write(struct ctl_conn *c)
 	}
 	/* A subscriber that caught up hears of what it lost now, not with
 	 * the next event (there may be none for a while). */
-	if (c->dropped && c->sub_id && !c->closing &&
-	    c->len - c->off < c->s->cfg.event_backlog / 2) {
-		notice(c, "dropped", json_integer((json_int_t)c->dropped));
-		c->dropped = 0;
-	}
+	if (c->sub_id && !c->closing && c->len - c->off < c->s->cfg.event_backlog / 2)
+		tell_dropped(c);
 	arm(c);
 }
 

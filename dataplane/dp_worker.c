@@ -896,17 +896,6 @@ static void redecide(void *ctx, struct dp_flow *f)
 	}
 }
 
-int dp_worker_set_policy(struct dp_worker *w, const struct dpi_policy *p)
-{
-	int r = dpi_worker_set_policy(w->dpi, p);
-
-	if (r < 0)
-		return r;
-	w->policy = p != NULL;
-	dp_flow_foreach(w->flows, redecide, w);
-	return 0;
-}
-
 void dp_worker_adopt_policy(struct dp_worker *w, const struct dpi_policy *p,
 			    struct dpi_policy_scratch *s)
 {

@@ -50,13 +50,11 @@ void dp_worker_set_inline(struct dp_worker *w);
 /* Inline: hand final flows to the kernel (DP_V_OFFLOAD); off by default. */
 void dp_worker_set_offload(struct dp_worker *w, bool on);
 
-/* Switch to policy @p (NULL: none) and decide every flow again under it;
- * offloaded flows come back to user space (the caller retires the kernel's
- * marks of the old generation). Returns 0 or -ENOMEM (the old one stays). */
-int dp_worker_set_policy(struct dp_worker *w, const struct dpi_policy *p);
 
-/* The same in two steps (dpi_policy_scratch_new() elsewhere): never fails;
- * takes ownership of @s. */
+/* Switch to policy @p (NULL: none), with @s made for it by
+ * dpi_policy_scratch_new() (owned from now on), and decide every flow again
+ * under it; offloaded flows come back to user space (the caller retires the
+ * kernel's marks of the old generation). Never fails. */
 void dp_worker_adopt_policy(struct dp_worker *w, const struct dpi_policy *p,
 			    struct dpi_policy_scratch *s);
 
